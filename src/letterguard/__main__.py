@@ -1,0 +1,3 @@
+from letterguard.cli import main
+
+main()

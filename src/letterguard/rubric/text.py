@@ -1,0 +1,245 @@
+"""Text a checker can trust: normalised for matching, mapped back to the original.
+
+Rules match against ``Document.norm``: NFKC, lower case, zero-width characters removed,
+Cyrillic/Greek look-alikes folded to Latin, curly quotes straightened and letter-spaced
+words ("t h a n k", "th a nk") joined. ``Document.origin(i)`` maps any offset in ``norm``
+back to the user's text, so every finding points at what the user actually wrote.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), "")
+_LOOKALIKES = str.maketrans(
+    "аеорсуххіјѕԁɡһӏАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΧΥΖ‘’‚‛“”„‟′″–—‑‒−",
+    "aeopcyxxijsdghlABEKMHOPCTXIJSabeiknoptuxABEHIKMNOPTXYZ''''\"\"\"\"'\"-----",
+)
+_SPACED_WORD = re.compile(r"\b(?:[a-z]{1,3}[ .\-_*]){2,}[a-z]{1,3}\b")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_GREETING = re.compile(
+    r"^(dear|hi|hello|hey|good (morning|afternoon|evening)|greetings|to whom|hiya|morning)\b"
+)
+_SIGNOFF = re.compile(
+    r"^(best|kind|warm|warmest|many|with|yours|regards|sincerely|respectfully|thanks|thank you|"
+    r"cheers|all the best|cordially|take care|gratefully|appreciatively|thanking you|"
+    r"best wishes|have a|looking forward|hope to hear|talk soon|until|sent from)\b"
+)
+_SENTENCE_END = re.compile(r"(?<!\b(?:mr|ms|dr|st|vs|jr|sr|no|mrs|prof|e\.g|i\.e|etc))[.!?…]+[\"')\]]*(?=\s|$)|\n\s*\n")
+_QUOTED = re.compile(r'"[^"\n]{1,400}"')
+
+# Words that letter-spacing must not hide; joined only when the result is one of them.
+SPACED_VOCABULARY = frozenset(
+    "thank thanks thankyou grateful gratitude appreciate appreciated beg begging please desperate "
+    "need anything chance best amazing brilliant genius perfect excited thrilled dream sorry "
+    "obliged hire hired join joining".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A region of the letter, as offsets into ``Document.norm``."""
+
+    start: int
+    end: int
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    """Normalise ``text``; return it with a norm->original offset map (None = identity)."""
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for match in _NON_ASCII.finditer(text):
+        i = match.start()
+        if i > pos:
+            out.append(text[pos:i])
+            origin.extend(range(pos, i))
+        folded = unicodedata.normalize("NFKC", text[i]).translate(_ZERO_WIDTH).translate(_LOOKALIKES)
+        folded = "".join(_fold_char(c) for c in folded)
+        out.append(folded)
+        origin.extend([i] * len(folded))
+        pos = i + 1
+    out.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    return "".join(out).lower(), origin
+
+
+def _fold_char(char: str) -> str:
+    """Strip accents from look-alike letters that NFKC keeps (e.g. 'ť' stays a letter)."""
+    if char.isascii():
+        return char
+    base = unicodedata.normalize("NFD", char)[0]
+    if base.isascii() and base.isalpha():
+        return base
+    return char
+
+
+def _join_spaced(norm: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
+    """Join letter-spaced words ("t h a n k") that spell a watched word."""
+    if not _SPACED_WORD.search(norm):
+        return norm, origin
+    pieces: list[str] = []
+    mapping: list[int] = []
+    pos = 0
+    base = origin if origin is not None else range(len(norm))
+    changed = False
+    for match in _SPACED_WORD.finditer(norm):
+        joined = re.sub(r"[ .\-_*]", "", match.group())
+        if not any(word in joined for word in SPACED_VOCABULARY) or " " not in match.group() and len(joined) < 6:
+            continue
+        if joined in _plain_words(match.group()):
+            continue
+        changed = True
+        pieces.append(norm[pos : match.start()])
+        mapping.extend(base[pos : match.start()])
+        keep = [i for i in range(match.start(), match.end()) if norm[i] not in " .-_*"]
+        pieces.append(joined)
+        mapping.extend(base[i] for i in keep)
+        pos = match.end()
+    if not changed:
+        return norm, origin
+    pieces.append(norm[pos:])
+    mapping.extend(base[pos:])
+    return "".join(pieces), mapping
+
+
+def _plain_words(fragment: str) -> set[str]:
+    return set(re.split(r"[ .\-_*]", fragment))
+
+
+@dataclass
+class Document:
+    """A letter parsed once for every rule: normalised text plus its structure."""
+
+    original: str
+    norm: str = field(init=False)
+    _origin: list[int] | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        norm, origin = _fold(self.original)
+        norm = norm.translate(_ZERO_WIDTH) if origin is None and "\u200b" in norm else norm
+        self.norm, self._origin = _join_spaced(norm, origin)
+
+    # -- offsets -----------------------------------------------------------------
+    def origin(self, index: int) -> int:
+        """Map an offset in ``norm`` to the original text (end offsets map past the char)."""
+        if self._origin is None:
+            return index
+        if index >= len(self._origin):
+            return len(self.original)
+        return self._origin[index]
+
+    def origin_span(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            return self.origin(start), self.origin(start)
+        return self.origin(start), self.origin(end - 1) + 1
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.original)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an offset in the original text."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    # -- structure ---------------------------------------------------------------
+    @cached_property
+    def lines(self) -> list[tuple[int, int]]:
+        """(start, end) of every line of ``norm``."""
+        spans, pos = [], 0
+        for line in self.norm.split("\n"):
+            spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+
+    @cached_property
+    def _content_lines(self) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self.lines if self.norm[s:e].strip()]
+
+    @cached_property
+    def subject(self) -> Block | None:
+        lines = self._content_lines
+        if lines and self.norm[lines[0][0] : lines[0][1]].lstrip().startswith(("subject:", "re:", "subj:")):
+            return Block(*lines[0])
+        return None
+
+    @cached_property
+    def greeting(self) -> Block | None:
+        lines = self._content_lines[1 if self.subject else 0 :][:2]
+        for start, end in lines:
+            line = self.norm[start:end].strip()
+            if _GREETING.match(line) or (line.endswith(",") and len(line.split()) <= 6):
+                return Block(start, end)
+        return None
+
+    @cached_property
+    def signoff(self) -> Block | None:
+        """The sign-off line ("Best regards,"), searched from the end of the letter."""
+        lines = self._content_lines
+        floor = self.greeting.end if self.greeting else (self.subject.end if self.subject else -1)
+        for start, end in reversed(lines[-7:]):
+            if start <= floor:
+                break
+            line = self.norm[start:end].strip()
+            words = line.split()
+            if len(words) <= 6 and (line.endswith(",") or _SIGNOFF.match(line)) and not line.endswith("."):
+                if _SIGNOFF.match(line) or line.endswith(","):
+                    return Block(start, end)
+        return None
+
+    @cached_property
+    def body(self) -> Block:
+        """Everything between the greeting (or subject) and the sign-off."""
+        start = 0
+        for block in (self.greeting, self.subject):
+            if block:
+                start = max(start, block.end)
+        end = self.signoff.start if self.signoff else len(self.norm)
+        return Block(start, max(start, end))
+
+    @cached_property
+    def signature(self) -> Block | None:
+        return Block(self.signoff.end, len(self.norm)) if self.signoff else None
+
+    @cached_property
+    def quotes(self) -> list[tuple[int, int]]:
+        """Spans of quoted speech: someone else's words, not the writer's."""
+        return [m.span() for m in _QUOTED.finditer(self.norm)]
+
+    def in_quote(self, index: int) -> bool:
+        return any(s < index < e for s, e in self.quotes)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans over the whole text (lines such as greeting count as one)."""
+        spans: list[tuple[int, int]] = []
+        for line_start, line_end in self._content_lines:
+            pos = line_start
+            for match in _SENTENCE_END.finditer(self.norm, line_start, line_end):
+                spans.append((pos, match.end()))
+                pos = match.end()
+            if pos < line_end and self.norm[pos:line_end].strip():
+                spans.append((pos, line_end))
+        return [(s + len(self.norm[s:e]) - len(self.norm[s:e].lstrip()), e) for s, e in spans]
+
+    def sentence_at(self, index: int) -> tuple[int, int]:
+        starts = [s for s, _ in self.sentences]
+        i = max(0, bisect.bisect_right(starts, index) - 1)
+        return self.sentences[i] if self.sentences else (0, len(self.norm))
+
+    def region(self, name: str) -> list[tuple[int, int]]:
+        """Named scopes rules can target: all, subject, greeting, body, letter (no subject),
+        signoff, signature."""
+        if name == "all":
+            return [(0, len(self.norm))]
+        if name == "letter":
+            return [(self.subject.end if self.subject else 0, len(self.norm))]
+        block = getattr(self, name)
+        return [(block.start, block.end)] if block else []
