@@ -29,7 +29,8 @@ _SIGNOFF = re.compile(
     r"cheers|all the best|cordially|take care|gratefully|appreciatively|thanking you|"
     r"best wishes|have a|looking forward|hope to hear|talk soon|until|sent from)\b"
 )
-_SENTENCE_END = re.compile(r"(?<!\b(?:mr|ms|dr|st|vs|jr|sr|no|mrs|prof|e\.g|i\.e|etc))[.!?…]+[\"')\]]*(?=\s|$)|\n\s*\n")
+_ABBREVIATIONS = "".join(f"(?<!\\b{a})" for a in ("mr", "ms", "dr", "st", "vs", "jr", "sr", "no", "mrs", "prof", "e.g", "i.e", "etc"))
+_SENTENCE_END = re.compile(_ABBREVIATIONS.replace(".", "\\.") + r"[.!?…]+[\"')\]]*(?=\s|$)")
 _QUOTED = re.compile(r'"[^"\n]{1,400}"')
 
 # Words that letter-spacing must not hide; joined only when the result is one of them.

@@ -1,0 +1,304 @@
+"""Rule kinds: the few reusable ways a rule finds a break in a letter.
+
+Each detector is built once from its spec (patterns compiled into one alternation) and
+then called per letter with the parsed Document and a Context. It returns hits as
+(start, end) offsets into ``Document.norm``; the engine maps them back to the original.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from letterguard.kinds import LetterKind
+from letterguard.rubric.loader import DetectorSpec
+from letterguard.rubric.text import Document
+
+if TYPE_CHECKING:
+    from letterguard.notes import InterviewNotes
+
+Hit = tuple[int, int]
+
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b50\u2b55\u2764\u203c\u2049"
+    "\u2190-\u21ff\u2300-\u23ff\u2b00-\u2bff\ufe0f\u200d]+|(?<![\\w/])[:;]-?[)(dp](?!\\w)"
+)
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+_NAME_TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "madam", "mx"}
+_GREETING_WORDS = {"dear", "hi", "hello", "hey", "good", "morning", "afternoon", "evening", "greetings"}
+_DATE_WORDS = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    r"yesterday|today|last week|this week|earlier this|\d{1,2}[/.]\d{1,2}|\d{4}-\d{2}-\d{2})\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a rule may know besides the text: the notes, the letter kind and today."""
+
+    kind: LetterKind
+    notes: InterviewNotes | None = None
+    today: date | None = None
+
+
+Detector = Callable[[Document, Context], list[Hit]]
+
+
+def _union(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _scoped(doc: Document, scope: str) -> list[tuple[int, int]]:
+    return doc.region(scope)
+
+
+def _overlaps(hit: Hit, spans: list[Hit]) -> bool:
+    return any(s < hit[1] and hit[0] < e for s, e in spans)
+
+
+def build(spec: DetectorSpec) -> Detector:
+    """Compile a detector spec into a callable."""
+    factory = _FACTORIES[spec.kind]
+    detector = factory(spec)
+    if spec.needs_notes or spec.without_notes:
+        return _gated(detector, spec)
+    return detector
+
+
+def _gated(detector: Detector, spec: DetectorSpec) -> Detector:
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        if spec.needs_notes and ctx.notes is None or spec.without_notes and ctx.notes is not None:
+            return []
+        return detector(doc, ctx)
+
+    return run
+
+
+def _matches(doc: Document, spec: DetectorSpec, pattern: re.Pattern[str], exclude, unless) -> list[Hit]:
+    hits: list[Hit] = []
+    excluded = [m.span() for start, end in _scoped(doc, spec.scope) for m in exclude.finditer(doc.norm, start, end)] if exclude else []
+    for start, end in _scoped(doc, spec.scope):
+        for match in pattern.finditer(doc.norm, start, end):
+            hit = match.span()
+            if hit[0] == hit[1] or excluded and _overlaps(hit, excluded):
+                continue
+            if spec.skip_quotes and doc.in_quote(hit[0]):
+                continue
+            if unless is not None:
+                s_start, s_end = doc.sentence_at(hit[0])
+                if unless.search(doc.norm, s_start, max(s_end, hit[1])):
+                    continue
+            hits.append(hit)
+    return hits
+
+
+def phrases(spec: DetectorSpec) -> Detector:
+    """Any match breaks the rule (one hit per match), unless its sentence is conditional."""
+    pattern, exclude, unless = _union(spec.patterns), _union(spec.exclude), _union(spec.unless)
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        return _matches(doc, spec, pattern, exclude, unless) if pattern else []
+
+    return run
+
+
+def count(spec: DetectorSpec) -> Detector:
+    """More than ``max`` matches break the rule; the surplus matches are the hits."""
+    pattern, exclude, unless = _union(spec.patterns), _union(spec.exclude), _union(spec.unless)
+    limit = spec.max or 0
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        hits = _matches(doc, spec, pattern, exclude, unless) if pattern else []
+        return hits[limit:] if len(hits) > limit else []
+
+    return run
+
+
+def shouting(spec: DetectorSpec) -> Detector:
+    """All-caps words that are ordinary words, not acronyms (SQL, HR) or placeholders."""
+    shouted = {w.lower() for w in spec.patterns}
+    allowed = {w.lower() for w in spec.allow}
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        hits: list[Hit] = []
+        original = doc.original
+        for start, end in _scoped(doc, spec.scope):
+            o_start, o_end = doc.origin(start), doc.origin(end) if end < len(doc.norm) else len(original)
+            for match in _CAPS_WORD.finditer(original, o_start, o_end):
+                word = match.group().lower()
+                if word in allowed or not _is_shouted_word(word, shouted):
+                    continue
+                hits.append(_norm_span(doc, match.span()))
+        return hits
+
+    return run
+
+
+def _is_shouted_word(word: str, shouted: set[str]) -> bool:
+    """Known emphasis words always; long vowel-rich words are words, not acronyms."""
+    if word in shouted:
+        return True
+    vowels = sum(c in "aeiouy" for c in word)
+    return len(word) >= 6 and vowels / len(word) >= 0.3
+
+
+def _norm_span(doc: Document, span: Hit) -> Hit:
+    """Map an original-text span to norm offsets (inverse of Document.origin)."""
+    if doc._origin is None:
+        return span
+    import bisect
+
+    start = bisect.bisect_left(doc._origin, span[0])
+    end = bisect.bisect_left(doc._origin, span[1])
+    return start, max(end, start + 1)
+
+
+def emoji(spec: DetectorSpec) -> Detector:
+    """Emoji and emoticons: feeling icons in a business letter."""
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        hits: list[Hit] = []
+        for start, end in _scoped(doc, spec.scope):
+            o_start, o_end = doc.origin(start), doc.origin(end) if end < len(doc.norm) else len(doc.original)
+            hits.extend(_norm_span(doc, m.span()) for m in _EMOJI.finditer(doc.original, o_start, o_end))
+        return hits
+
+    return run
+
+
+def length(spec: DetectorSpec) -> Detector:
+    """The body has more words than the letter kind allows."""
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        limit = spec.limits.get(ctx.kind)
+        if limit is None:
+            return []
+        body = doc.body
+        words = list(_WORD.finditer(doc.norm, body.start, body.end))
+        if len(words) <= limit:
+            return []
+        return [(words[limit].start(), words[-1].end())]
+
+    return run
+
+
+def context(spec: DetectorSpec) -> Detector:
+    """The letter never names the position (or, for a status inquiry, the interview date)."""
+    role = _union(spec.patterns)
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        if _mentions_position(doc, ctx, role):
+            return []
+        if ctx.kind is LetterKind.STATUS_INQUIRY and _DATE_WORDS.search(doc.norm):
+            return []
+        body = doc.body
+        first = doc.sentence_at(body.start) if body.end > body.start else (0, min(len(doc.norm), 1))
+        return [(max(first[0], body.start), max(first[1], body.start + 1))] if doc.norm else []
+
+    return run
+
+
+def _mentions_position(doc: Document, ctx: Context, role: re.Pattern[str] | None) -> bool:
+    if ctx.notes is not None:
+        words = [w for w in _WORD.findall(ctx.notes.position.lower()) if len(w) > 2]
+        if words and any(re.search(rf"\b{re.escape(w)}", doc.norm) for w in words):
+            return True
+        return False
+    return bool(role and role.search(doc.norm))
+
+
+def recipient(spec: DetectorSpec) -> Detector:
+    """The greeting or a 'the X role' mention does not match the notes: a copy-paste letter."""
+    role_mention = _union(spec.patterns)
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        if ctx.notes is None:
+            return []
+        hits = _wrong_greeting(doc, ctx.notes)
+        if role_mention is not None:
+            hits += _wrong_roles(doc, ctx.notes, role_mention)
+        return hits
+
+    return run
+
+
+def _name_tokens(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _NAME_TITLES and len(w) > 1}
+
+
+def _wrong_greeting(doc: Document, notes: InterviewNotes) -> list[Hit]:
+    greeting = doc.greeting
+    if greeting is None:
+        return []
+    line = doc.norm[greeting.start : greeting.end]
+    named = _name_tokens(line) - _GREETING_WORDS - {"all", "there", "team", "everyone", "hiring", "manager"}
+    named -= {"to", "whom", "it", "may", "concern", "or", "and", "the"}
+    if not named or re.search(r"[\[{<]|xxx|todo", line):
+        return []
+    known: set[str] = set()
+    for person in notes.interviewers:
+        known |= _name_tokens(person.name) | _name_tokens(person.address_as or "")
+    if named & known:
+        return []
+    return [(greeting.start, greeting.end)]
+
+
+def _wrong_roles(doc: Document, notes: InterviewNotes, role_mention: re.Pattern[str]) -> list[Hit]:
+    expected = _name_tokens(notes.position)
+    hits: list[Hit] = []
+    for match in role_mention.finditer(doc.norm):
+        named = match.groupdict().get("title")
+        if not named:
+            continue
+        tokens = _name_tokens(named) - {"the", "a", "an", "this", "your", "my", "open", "new"}
+        if tokens and not tokens & expected:
+            hits.append(match.span("title"))
+    return hits
+
+
+def timing(spec: DetectorSpec) -> Detector:
+    """A status inquiry written before the decision date the interviewer gave."""
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        notes, today = ctx.notes, ctx.today or date.today()
+        if notes is None or notes.decision_date is None or ctx.kind is not LetterKind.STATUS_INQUIRY:
+            return []
+        if today >= notes.decision_date:
+            return []
+        body = doc.body
+        return [doc.sentence_at(body.start) if body.end > body.start else (0, max(1, len(doc.norm)))]
+
+    return run
+
+
+def greeting(spec: DetectorSpec) -> Detector:
+    """Greeting-line phrases (To whom it may concern, Hi there); some only when notes name someone."""
+    pattern = _union(spec.patterns)
+
+    def run(doc: Document, ctx: Context) -> list[Hit]:
+        block = doc.greeting
+        if pattern is None:
+            return []
+        start, end = (block.start, block.end) if block else (0, len(doc.norm))
+        limit = end if block else min(len(doc.norm), 200)
+        return [m.span() for m in pattern.finditer(doc.norm, start, limit)][:1]
+
+    return run
+
+
+_FACTORIES: dict[str, Callable[[DetectorSpec], Detector]] = {
+    "phrases": phrases,
+    "count": count,
+    "shouting": shouting,
+    "emoji": emoji,
+    "length": length,
+    "context": context,
+    "recipient": recipient,
+    "timing": timing,
+    "greeting": greeting,
+}
