@@ -103,13 +103,16 @@ cmd_start() {
     if pid="$(server_pid)"; then
         die "server already running (pid $pid); run: $0 stop"
     fi
+    if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/v1/models" 2>/dev/null; then
+        die "something else already answers on 127.0.0.1:$port"
+    fi
     mkdir -p "$CACHE_DIR"
     log "starting server on 127.0.0.1:$port (log: $LOG_FILE)"
     nohup "$VENV_DIR/bin/python" -m llama_cpp.server \
         --model "$MODEL_FILE" \
         --model_alias smollm2-135m-instruct \
         --host 127.0.0.1 --port "$port" \
-        --n_ctx 4096 --n_threads "$(nproc)" \
+        --n_ctx 4096 --n_threads "$(nproc)" --seed 42 \
         >"$LOG_FILE" 2>&1 </dev/null &
     local pid=$!
     echo "$pid" > "$PID_FILE"
