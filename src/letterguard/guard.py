@@ -1,0 +1,317 @@
+"""The guard loop: a letter is only returned once the rubric passes it.
+
+With a model::
+
+    draft -> check -> fix (rubric.fix) -> check -> re-ask with the exact violations -> check
+    ... up to ``max_attempts`` model calls, then the offline composer (with a notice) or,
+    with ``fallback=False``, a rejected outcome.
+
+Without a model: compose -> check -> fix -> check.
+
+The loop is written once, as a generator that yields the messages it wants sent and
+receives the model's reply (or its ``ModelError``). ``draft`` drives it with a blocking
+model and ``adraft`` with an async one, so both share every decision; only the call
+differs. A letter with an error-level violation is never returned as a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from letterguard import prompts
+from letterguard.kinds import LetterKind
+from letterguard.letter import Letter
+from letterguard.model import ModelError, ModelUnavailable, Usage
+from letterguard.notes import InterviewNotes, Interviewer
+from letterguard.rubric import Report, Violation, check, fix
+
+__all__ = [
+    "Attempt",
+    "Outcome",
+    "Usage",
+    "adraft",
+    "adraft_all",
+    "draft",
+    "draft_all",
+    "signature_for",
+]
+
+Messages = list[dict[str, str]]
+Reply = tuple[Letter, Usage] | ModelError
+
+
+class SyncModel(Protocol):
+    def write(self, messages: Sequence[dict[str, str]]) -> tuple[Letter, Usage]: ...
+
+
+class AsyncModel(Protocol):
+    async def awrite(self, messages: Sequence[dict[str, str]]) -> tuple[Letter, Usage]: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One step of the history. ``number`` is the model round it belongs to (a fix shares
+    its draft's number; the composer gets the next one)."""
+
+    number: int
+    source: str  # "model" | "fix" | "composer"
+    text: str
+    violations: tuple[Violation, ...]
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not any(v.severity == "error" for v in self.violations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "source": self.source,
+            "text": self.text,
+            "passed": self.passed,
+            "violations": [v.to_dict() for v in self.violations],
+            "usage": self.usage.to_dict(),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the guard decided for one interviewer: the letter (or None) and why."""
+
+    kind: LetterKind
+    interviewer: Interviewer
+    letter: Letter | None  # None when rejected
+    text: str | None
+    status: str  # "passed" | "fixed" | "fallback" | "rejected"
+    source: str  # "model" | "model+fix" | "composer" | "composer+fix" | "fallback"
+    attempts: tuple[Attempt, ...]
+    usage: Usage
+    report: Report
+    notice: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able history for --save-run and batch's results.jsonl."""
+        return {
+            "kind": self.kind.value,
+            "interviewer": self.interviewer.model_dump(mode="json"),
+            "status": self.status,
+            "source": self.source,
+            "letter": self.letter.model_dump(mode="json") if self.letter else None,
+            "text": self.text,
+            "notice": self.notice,
+            "usage": self.usage.to_dict(),
+            "report": report_dict(self.report),
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "kind": report.kind.value,
+        "passed": report.passed,
+        "violations": [v.to_dict() for v in report.violations],
+    }
+
+
+def signature_for(notes: InterviewNotes) -> str:
+    """The signature block under the sign-off, from the candidate's details."""
+    person = notes.candidate
+    return "\n".join(part for part in (person.name, person.email, person.phone) if part)
+
+
+# -- the loop (shared by draft and adraft) ----------------------------------------------
+
+
+@dataclass
+class _Run:
+    notes: InterviewNotes
+    interviewer: Interviewer
+    kind: LetterKind
+    today: date | None
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for attempt in self.attempts:
+            total = total + attempt.usage
+        return total
+
+    def check(self, text: str) -> Report:
+        return check(text, notes=self.notes, kind=self.kind, today=self.today)
+
+    def fix(self, text: str) -> Any:
+        return fix(text, notes=self.notes, kind=self.kind, today=self.today)
+
+    def outcome(self, text: str | None, report: Report, status: str, source: str, notice: str | None = None) -> Outcome:
+        if text is not None and not report.passed:  # the one invariant: never return a failing letter
+            text, status = None, "rejected"
+        return Outcome(
+            kind=self.kind,
+            interviewer=self.interviewer,
+            letter=Letter.from_text(text) if text is not None else None,
+            text=text,
+            status=status,
+            source=source,
+            attempts=tuple(self.attempts),
+            usage=self.usage,
+            report=report,
+            notice=notice,
+        )
+
+    def review(self, number: int, source: str, text: str, usage: Usage = Usage()) -> tuple[str, Report, bool]:
+        """check -> fix -> check. Returns (best text, its report, whether fix produced it)."""
+        report = self.check(text)
+        self.attempts.append(Attempt(number, source, text, report.violations, usage))
+        if not report.violations:
+            return text, report, False
+        fixed = self.fix(text)
+        if not _usable_fix(text, report, fixed):
+            return text, report, False
+        self.attempts.append(Attempt(number, "fix", fixed.text, fixed.report.violations))
+        if fixed.report.passed or not report.passed:
+            return fixed.text, fixed.report, True
+        return text, report, False  # the fix broke a passing letter: keep the original
+
+
+def _usable_fix(text: str, report: Report, fixed: Any) -> bool:
+    """A fix is kept only if it changed something, added no error and left a body to read
+    (dropping every offending sentence can leave a greeting and a sign-off alone)."""
+    if not fixed.changed or fixed.text == text or len(fixed.report.errors) > len(report.errors):
+        return False
+    return bool(Letter.from_text(fixed.text).body.strip())
+
+
+def _loop(run: _Run, max_attempts: int, fallback: bool) -> Generator[Messages, Reply, Outcome]:
+    last_text: str | None = None
+    last_report: Report | None = None
+    error: str | None = None
+    plural = "s" if max_attempts != 1 else ""
+    reason = f"no model draft passed the checks in {max_attempts} attempt{plural}"
+    for number in range(1, max_attempts + 1):
+        messages = prompts.letter_messages(
+            run.notes,
+            run.interviewer,
+            run.kind,
+            today=run.today,
+            last_draft=last_text,
+            violations=last_report.violations if last_report else (),
+            error=error,
+        )
+        reply = yield messages
+        if isinstance(reply, ModelError):
+            run.attempts.append(Attempt(number, "model", "", (), reply.usage, error=str(reply)))
+            if isinstance(reply, ModelUnavailable):
+                reason = f"the model is unavailable: {reply}"
+                break
+            error = str(reply)
+            continue
+        letter, usage = reply
+        letter = letter.model_copy(update={"signature": signature_for(run.notes)})
+        text, report, fixed = run.review(number, "model", letter.to_text(), usage)
+        if report.passed:
+            clean = number == 1 and not fixed
+            return run.outcome(text, report, "passed" if clean else "fixed", "model+fix" if fixed else "model")
+        last_text, last_report, error = text, report, None
+    if not fallback:
+        report = last_report or Report(text="", kind=run.kind)
+        return run.outcome(None, report, "rejected", "model", notice=reason)
+    number = max((a.number for a in run.attempts), default=0) + 1
+    return _compose(run, number=number, notice=f"{reason}; used the offline composer instead")
+
+
+def _compose_letter(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, today: date | None) -> Letter:
+    from letterguard.compose import compose
+
+    return compose(notes, interviewer, kind, today=today)
+
+
+def _compose(run: _Run, number: int = 1, notice: str | None = None) -> Outcome:
+    """The offline path (also the fallback): compose -> check -> fix -> check."""
+    letter = _compose_letter(run.notes, run.interviewer, run.kind, run.today)
+    text, report, fixed = run.review(number, "composer", letter.to_text())
+    if notice is not None:
+        return run.outcome(text, report, "fallback", "fallback", notice=notice)
+    return run.outcome(text, report, "fixed" if fixed else "passed", "composer+fix" if fixed else "composer")
+
+
+# -- drivers --------------------------------------------------------------------------
+
+
+def _start(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind | str, today: date | None) -> _Run:
+    return _Run(notes=notes, interviewer=interviewer, kind=LetterKind(kind), today=today)
+
+
+def draft(
+    notes: InterviewNotes,
+    interviewer: Interviewer,
+    kind: LetterKind | str,
+    *,
+    model: SyncModel | None = None,
+    max_attempts: int = 3,
+    fallback: bool = True,
+    today: date | None = None,
+) -> Outcome:
+    """One letter to one interviewer, checked; with ``model=None`` the offline composer."""
+    run = _start(notes, interviewer, kind, today)
+    if model is None:
+        return _compose(run)
+    loop = _loop(run, max(1, max_attempts), fallback)
+    messages = next(loop)
+    while True:
+        try:
+            reply: Reply = model.write(messages)
+        except ModelError as exc:
+            reply = exc
+        try:
+            messages = loop.send(reply)
+        except StopIteration as done:
+            return done.value
+
+
+async def adraft(
+    notes: InterviewNotes,
+    interviewer: Interviewer,
+    kind: LetterKind | str,
+    *,
+    model: AsyncModel | None = None,
+    max_attempts: int = 3,
+    fallback: bool = True,
+    today: date | None = None,
+) -> Outcome:
+    """``draft`` for asyncio: the same loop, awaiting ``model.awrite``."""
+    run = _start(notes, interviewer, kind, today)
+    if model is None:
+        return _compose(run)
+    loop = _loop(run, max(1, max_attempts), fallback)
+    messages = next(loop)
+    while True:
+        try:
+            reply: Reply = await model.awrite(messages)
+        except ModelError as exc:
+            reply = exc
+        try:
+            messages = loop.send(reply)
+        except StopIteration as done:
+            return done.value
+
+
+def draft_all(notes: InterviewNotes, kind: LetterKind | str, **options: Any) -> list[Outcome]:
+    """One outcome per interviewer, in the notes' order."""
+    return [draft(notes, interviewer, kind, **options) for interviewer in notes.interviewers]
+
+
+async def adraft_all(notes: InterviewNotes, kind: LetterKind | str, **options: Any) -> list[Outcome]:
+    """``draft_all`` for asyncio; letters to the panel are drafted concurrently."""
+    import asyncio
+
+    return list(await asyncio.gather(*(adraft(notes, i, kind, **options) for i in notes.interviewers)))
