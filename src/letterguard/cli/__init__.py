@@ -16,6 +16,18 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True),
+) -> None:
+    """Write and check the letters a candidate sends after a job interview."""
+    if version:
+        from letterguard import __version__
+
+        typer.echo(f"letterguard {__version__}")
+        raise typer.Exit()
+
+
 def _register() -> None:
     # Imported for their @app.command side effects; each module keeps heavy imports lazy.
     import importlib

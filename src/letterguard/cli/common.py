@@ -1,0 +1,47 @@
+"""Helpers shared by the commands: one-line errors, consoles, rubric options."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print one line on stderr and exit: the contract for every bad input."""
+    typer.echo(f"letterguard: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def split_ids(values: list[str] | None) -> list[str]:
+    """Accept both `--ignore a --ignore b` and `--ignore a,b`."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def build_rubric(rubric_files: list[Path] | None, select: list[str] | None, ignore: list[str] | None):
+    """The built-in rubric plus project config plus command-line overrides."""
+    from letterguard.config import ConfigError, find_config
+    from letterguard.rubric import RubricError, load_rubric
+
+    try:
+        config = find_config()
+        files = [*config.rubric, *(rubric_files or [])]
+        chosen = split_ids(select) or config.select or None
+        skipped = split_ids(ignore) or config.ignore or None
+        return load_rubric(files, select=chosen, ignore=skipped)
+    except (ConfigError, RubricError) as exc:
+        fail(str(exc))
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is None or sys.stdin.isatty()

@@ -1,0 +1,1 @@
+"""Turn reports and outcomes into text, JSON, annotations and e-mail."""

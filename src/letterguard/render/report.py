@@ -1,0 +1,109 @@
+"""Render check results: terminal text (rich markup), stable JSON, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.markup import escape
+
+from letterguard.rubric.types import Report, Severity
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of checking one input path (a report, or why it could not be read)."""
+
+    path: str
+    report: Report | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.report is not None and self.report.passed
+
+
+def summary(results: Sequence[FileResult]) -> dict:
+    reports = [r.report for r in results if r.report is not None]
+    return {
+        "files": len(results),
+        "passed": sum(r.passed for r in results),
+        "failed": sum(not r.passed for r in results if r.report is not None),
+        "unreadable": sum(r.error is not None for r in results),
+        "errors": sum(len(r.errors) for r in reports),
+        "warnings": sum(len(r.warnings) for r in reports),
+    }
+
+
+def to_json(results: Sequence[FileResult]) -> str:
+    """The stable JSON shape other tools rely on (see README: JSON output)."""
+    files = []
+    for result in results:
+        entry = {
+            "path": result.path,
+            "kind": result.report.kind.value if result.report else None,
+            "passed": result.passed,
+            "violations": [v.to_dict() for v in result.report.violations] if result.report else [],
+        }
+        if result.error:
+            entry["error"] = result.error
+        files.append(entry)
+    return json.dumps({"files": files, "summary": summary(results)}, indent=2, ensure_ascii=False)
+
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
+
+
+def to_text(results: Sequence[FileResult], verbose: bool = True) -> str:
+    """`path:line:col: rule message` lines, each followed by the why and the fix (rich markup)."""
+    lines: list[str] = []
+    for result in results:
+        if result.report is None:
+            continue
+        for v in result.report.violations:
+            style = _STYLE[v.severity]
+            lines.append(
+                f"[bold]{escape(result.path)}:{v.line}:{v.col}:[/] [{style}]{v.rule}[/] {escape(v.message)}"
+                f" [dim]({v.severity.value})[/]: [italic]\"{escape(_short(v.text))}\"[/]"
+            )
+            if verbose:
+                lines.append(f"    [dim]why:[/] {escape(v.why)}")
+                if v.suggestion:
+                    lines.append(f"    [dim]fix:[/] {escape(v.suggestion)}")
+    lines.append(_summary_line(results))
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _summary_line(results: Sequence[FileResult]) -> str:
+    s = summary(results)
+    verdict = "[green]all passed[/]" if s["failed"] == 0 and s["unreadable"] == 0 else "[red]problems found[/]"
+    extra = f", {s['unreadable']} unreadable" if s["unreadable"] else ""
+    return (
+        f"{verdict}: {s['files']} letter(s), {s['passed']} passed, {s['failed']} failed{extra}; "
+        f"{s['errors']} error(s), {s['warnings']} warning(s)"
+    )
+
+
+def to_github(results: Sequence[FileResult]) -> str:
+    """GitHub Actions workflow commands, so findings show up inline on a pull request."""
+    out = []
+    for result in results:
+        if result.error:
+            out.append(f"::error file={_gh(result.path)}::{_gh(result.error)}")
+        for v in result.report.violations if result.report else ():
+            level = "error" if v.severity is Severity.ERROR else "warning"
+            out.append(
+                f"::{level} file={_gh(result.path)},line={v.line},col={v.col},endLine={v.end_line},"
+                f"endColumn={v.end_col},title={v.rule}::{_gh(v.message + ': ' + v.why)}"
+            )
+    return "\n".join(out)
+
+
+def _gh(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(",", "%2C").replace("::", "%3A%3A")
