@@ -13,49 +13,51 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from dataclasses import dataclass, field, replace
+
+from letterguard.rubric.loader import _Invalid, convert
 
 
 class ConfigError(ValueError):
     """The config file is broken; the message names the file and key."""
 
 
-class ProjectConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rubric: list[Path] = Field(default_factory=list)
-    select: list[str] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
-    source: Path | None = Field(default=None, exclude=True)
+@dataclass(frozen=True)
+class ProjectConfig:
+    rubric: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
 
 
 def find_config(start: Path | None = None) -> ProjectConfig:
     """The nearest config at or above ``start`` (the current folder by default)."""
     folder = (start or Path.cwd()).resolve()
     for directory in (folder, *folder.parents):
-        dedicated = directory / "letterguard.toml"
-        if dedicated.is_file():
-            return _load(dedicated, lambda data: data)
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            config = _load(pyproject, lambda data: data.get("tool", {}).get("letterguard"))
-            if config.source is not None:
-                return config
+        for name, pick in _CANDIDATES:
+            path = directory / name
+            if path.is_file():
+                section = _section(path, pick)
+                if section is not None:
+                    return _parse(path, section)
     return ProjectConfig()
 
 
-def _load(path: Path, pick) -> ProjectConfig:
+_CANDIDATES = (
+    ("letterguard.toml", lambda data: data),
+    ("pyproject.toml", lambda data: data.get("tool", {}).get("letterguard")),
+)
+
+
+def _section(path: Path, pick):
     try:
-        section = pick(tomllib.loads(path.read_text(encoding="utf-8")))
+        return pick(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    if section is None:
-        return ProjectConfig()
+
+
+def _parse(path: Path, section: dict) -> ProjectConfig:
     try:
-        config = ProjectConfig.model_validate(section)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(p) for p in error["loc"])
-        raise ConfigError(f"{path}: key '{key}': {error['msg']}") from None
-    rubrics = [p if p.is_absolute() else path.parent / p for p in config.rubric]
-    return config.model_copy(update={"rubric": rubrics, "source": path})
+        config = convert(ProjectConfig, section, key="letterguard")
+    except _Invalid as exc:
+        raise ConfigError(f"{path}: key '{exc.key}': {exc}") from None
+    return replace(config, rubric=[str(path.parent / p) for p in config.rubric])

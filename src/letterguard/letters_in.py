@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +49,9 @@ def read_letter(path: str, stdin_bytes: bytes | None = None) -> LetterSource:
 
 def eml_body(raw: bytes, source: str) -> str:
     """The plain-text body of an e-mail message, with its subject as a Subject: line."""
+    import email
+    import email.policy
+
     message = email.message_from_bytes(raw, policy=email.policy.default)
     part = message.get_body(preferencelist=("plain",))
     if part is None:

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from letterguard.cli import app
-from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_rubric, console, fail, stdin_is_terminal
+from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_rubric, fail, print_segments, stdin_is_terminal
 from letterguard.kinds import LetterKind
 
 
@@ -62,7 +62,7 @@ def check(
         if text:
             typer.echo(text)
     elif not (fix and paths == ["-"]):
-        console().print(to_text(results, verbose=not brief))
+        print_segments(to_text(results, verbose=not brief))
     raise typer.Exit(_exit_code(results))
 
 

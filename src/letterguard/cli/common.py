@@ -23,6 +23,20 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+def print_segments(lines) -> None:
+    """Styled lines on a terminal (via rich), plain text otherwise."""
+    if sys.stdout.isatty():
+        from rich.text import Text
+
+        out = console()
+        for line in lines:
+            out.print(Text.assemble(*line))
+    else:
+        from letterguard.render.report import plain
+
+        typer.echo(plain(lines))
+
+
 def split_ids(values: list[str] | None) -> list[str]:
     """Accept both `--ignore a --ignore b` and `--ignore a,b`."""
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]

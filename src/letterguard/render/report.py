@@ -6,8 +6,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.markup import escape
-
 from letterguard.rubric.types import Report, Severity
 
 
@@ -53,26 +51,35 @@ def to_json(results: Sequence[FileResult]) -> str:
 
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
+Segment = tuple[str, "str | None"]
 
 
-def to_text(results: Sequence[FileResult], verbose: bool = True) -> str:
-    """`path:line:col: rule message` lines, each followed by the why and the fix (rich markup)."""
-    lines: list[str] = []
+def to_text(results: Sequence[FileResult], verbose: bool = True) -> list[list[Segment]]:
+    """`path:line:col: rule message` lines, each followed by the why and the fix.
+
+    Lines are (text, style) segments: plain output joins the text, a terminal renders the
+    styles with rich. Keeping rich out of the plain path keeps `check` quick to start.
+    """
+    lines: list[list[Segment]] = []
     for result in results:
         if result.report is None:
             continue
         for v in result.report.violations:
-            style = _STYLE[v.severity]
-            lines.append(
-                f"[bold]{escape(result.path)}:{v.line}:{v.col}:[/] [{style}]{v.rule}[/] {escape(v.message)}"
-                f" [dim]({v.severity.value})[/]: [italic]\"{escape(_short(v.text))}\"[/]"
-            )
+            lines.append([
+                (f"{result.path}:{v.line}:{v.col}:", "bold"), (" ", None), (v.rule, _STYLE[v.severity]),
+                (f" {v.message} ", None), (f"({v.severity.value})", "dim"), (": ", None),
+                (f'"{_short(v.text)}"', "italic"),
+            ])
             if verbose:
-                lines.append(f"    [dim]why:[/] {escape(v.why)}")
+                lines.append([("    why: ", "dim"), (v.why, None)])
                 if v.suggestion:
-                    lines.append(f"    [dim]fix:[/] {escape(v.suggestion)}")
+                    lines.append([("    fix: ", "dim"), (v.suggestion, None)])
     lines.append(_summary_line(results))
-    return "\n".join(lines)
+    return lines
+
+
+def plain(lines: list[list[Segment]]) -> str:
+    return "\n".join("".join(text for text, _ in line) for line in lines)
 
 
 def _short(text: str, width: int = 70) -> str:
@@ -80,14 +87,15 @@ def _short(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _summary_line(results: Sequence[FileResult]) -> str:
+def _summary_line(results: Sequence[FileResult]) -> list[Segment]:
     s = summary(results)
-    verdict = "[green]all passed[/]" if s["failed"] == 0 and s["unreadable"] == 0 else "[red]problems found[/]"
+    ok = s["failed"] == 0 and s["unreadable"] == 0
     extra = f", {s['unreadable']} unreadable" if s["unreadable"] else ""
-    return (
-        f"{verdict}: {s['files']} letter(s), {s['passed']} passed, {s['failed']} failed{extra}; "
-        f"{s['errors']} error(s), {s['warnings']} warning(s)"
-    )
+    return [
+        ("all passed" if ok else "problems found", "green" if ok else "red"),
+        (f": {s['files']} letter(s), {s['passed']} passed, {s['failed']} failed{extra}; "
+         f"{s['errors']} error(s), {s['warnings']} warning(s)", None),
+    ]
 
 
 def to_github(results: Sequence[FileResult]) -> str:
