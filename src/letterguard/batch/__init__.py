@@ -1,0 +1,137 @@
+"""Batch drafting: a cohort of interviews in, one checked letter per interviewer out.
+
+Public API::
+
+    from letterguard.batch import BatchOptions, run_batch
+    stats = run_batch(Path("cohort.csv"), Path("out"), BatchOptions(concurrency=8), model_config=None)
+    stats.to_summary(); stats.clean
+
+``run_batch`` is synchronous (it owns the event loop and turns SIGTERM into a clean
+stop, like Ctrl-C); ``arun_batch`` is the coroutine underneath. Reading rows lives in
+``batch.rows``, the output folder in ``batch.store``, rate limits in ``batch.limits``
+and the worker loop in ``batch.runner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from letterguard.batch.rows import CSV_COLUMNS, InputError, Row, count_rows, read_rows
+from letterguard.batch.runner import STATUSES, BatchListener, BatchOptions, BatchStats, Runner
+from letterguard.batch.store import RESULTS, SUMMARY, ResultStore, StoreError, letter_filename
+from letterguard.model import ModelConfig
+
+__all__ = [
+    "CSV_COLUMNS",
+    "RESULTS",
+    "STATUSES",
+    "SUMMARY",
+    "BatchListener",
+    "BatchOptions",
+    "BatchStats",
+    "InputError",
+    "ResultStore",
+    "Row",
+    "StoreError",
+    "arun_batch",
+    "count_rows",
+    "fingerprint",
+    "letter_filename",
+    "read_rows",
+    "run_batch",
+]
+
+
+def fingerprint(config: ModelConfig | None) -> tuple[tuple[str, Any], ...]:
+    """The model settings that change a letter (so changing one redrafts, not skips)."""
+    if config is None:
+        return (("model", "offline-composer"),)
+    return (("model", config.model), ("mode", config.mode), ("temperature", config.temperature), ("max_tokens", config.max_tokens))
+
+
+async def arun_batch(
+    source: Path,
+    out_dir: Path,
+    options: BatchOptions,
+    *,
+    model_config: ModelConfig | None = None,
+    listener: BatchListener | None = None,
+    stats: BatchStats | None = None,
+) -> BatchStats:
+    """Draft every letter of ``source`` not already in ``out_dir``; write summary.json."""
+    from letterguard.guard import adraft
+
+    options = _with_fingerprint(options, model_config)
+    model = _async_model(model_config)
+    rows = read_rows(source)  # raises InputError before anything is written
+
+    async def drafter(notes, interviewer, kind):
+        return await adraft(
+            notes, interviewer, kind, model=model, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today
+        )
+
+    store = ResultStore(out_dir, retry_rejected=options.retry_rejected).open()
+    workers = options.concurrency if model is not None else 1  # the composer is CPU-bound
+    runner = Runner(rows, store, drafter, options, workers=workers, listener=listener, stats=stats)
+    try:
+        with _sigterm_cancels_current_task():
+            return await runner.run()
+    finally:
+        try:
+            store.write_summary(_summary(runner.stats, source, out_dir, options, model_config))
+        finally:
+            store.close()
+            if model is not None:
+                await model.aclose()
+
+
+def run_batch(source: Path, out_dir: Path, options: BatchOptions, **kwargs: Any) -> BatchStats:
+    """``arun_batch`` in its own event loop. Ctrl-C or SIGTERM stop it cleanly: in-flight
+    letters are dropped, ``stats.interrupted`` is True and summary.json is still written."""
+    return asyncio.run(arun_batch(source, out_dir, options, **kwargs))
+
+
+@contextmanager
+def _sigterm_cancels_current_task() -> Iterator[None]:
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _with_fingerprint(options: BatchOptions, config: ModelConfig | None) -> BatchOptions:
+    from dataclasses import replace
+
+    return replace(options, fingerprint=fingerprint(config))
+
+
+def _async_model(config: ModelConfig | None):
+    if config is None:
+        return None
+    from letterguard.model import AsyncLetterModel
+
+    return AsyncLetterModel(config)
+
+
+def _summary(stats: BatchStats, source: Path, out_dir: Path, options: BatchOptions, config: ModelConfig | None) -> dict:
+    settings = {
+        "kind": options.kind.value if options.kind else "guessed per row",
+        "model": config.describe() if config else "offline composer",
+        "max_attempts": options.max_attempts,
+        "fallback": options.fallback,
+        "concurrency": options.concurrency,
+        "rpm": options.rpm,
+        "tpm": options.tpm,
+    }
+    return {"input": str(source), "out_dir": str(out_dir), "settings": settings, "ok": stats.clean, **stats.to_summary()}
