@@ -81,7 +81,7 @@ def _check_one(rubric, source, notes, kind, fix: bool, diff: bool):
 
 def _print_diff(path: str, before: str, after: str) -> None:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        before.splitlines(keepends=True), after.splitlines(keepends=True), path, f"{path} (fixed)"
     )
     typer.echo("".join(lines), nl=False)
 

@@ -122,7 +122,9 @@ class Rubric:
 
     @staticmethod
     def _violation(rule: Rule, doc: Document, hit: tuple[int, int]) -> Violation:
+        size = len(doc.original)
         start, end = doc.origin_span(*hit)
+        start, end = min(start, size), min(max(end, start), size)
         line, col = doc.line_col(start)
         end_line, end_col = doc.line_col(end)
         return Violation(

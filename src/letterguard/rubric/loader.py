@@ -203,6 +203,6 @@ def _rule_line(source: str, index: int) -> int:
 
 
 def _line_of(source: str, key: str, start: int = 0) -> int:
-    match = re.compile(rf"(?m)^\s*{re.escape(key)}\s*=|\b{re.escape(key)}\s*=").search(source, start)
+    match = re.compile(rf"(?m)^[ \t]*{re.escape(key)}[ \t]*=|\b{re.escape(key)}[ \t]*=").search(source, start)
     offset = match.start() if match else start
     return source.count("\n", 0, offset) + 1

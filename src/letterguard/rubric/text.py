@@ -35,9 +35,9 @@ _QUOTED = re.compile(r'"[^"\n]{1,400}"')
 
 # Words that letter-spacing must not hide; joined only when the result is one of them.
 SPACED_VOCABULARY = frozenset(
-    "thank thanks thankyou grateful gratitude appreciate appreciated beg begging please desperate "
+    "thank thanks grateful gratitude appreciate appreciated beg begging please desperate "
     "need anything chance best amazing brilliant genius perfect excited thrilled dream sorry "
-    "obliged hire hired join joining".split()
+    "obliged hire hired join joining you".split()
 )
 
 
@@ -82,36 +82,40 @@ def _fold_char(char: str) -> str:
 
 
 def _join_spaced(norm: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
-    """Join letter-spaced words ("t h a n k") that spell a watched word."""
-    if not _SPACED_WORD.search(norm):
+    """Join letter-spaced fragments ("th a nk", "t-h-a-n-k") that spell a watched word."""
+    joins = [join for match in _SPACED_WORD.finditer(norm) for join in _watched_runs(norm, match)]
+    if not joins:
         return norm, origin
+    base = origin if origin is not None else range(len(norm))
     pieces: list[str] = []
     mapping: list[int] = []
     pos = 0
-    base = origin if origin is not None else range(len(norm))
-    changed = False
-    for match in _SPACED_WORD.finditer(norm):
-        joined = re.sub(r"[ .\-_*]", "", match.group())
-        if not any(word in joined for word in SPACED_VOCABULARY) or " " not in match.group() and len(joined) < 6:
-            continue
-        if joined in _plain_words(match.group()):
-            continue
-        changed = True
-        pieces.append(norm[pos : match.start()])
-        mapping.extend(base[pos : match.start()])
-        keep = [i for i in range(match.start(), match.end()) if norm[i] not in " .-_*"]
-        pieces.append(joined)
-        mapping.extend(base[i] for i in keep)
-        pos = match.end()
-    if not changed:
-        return norm, origin
+    for start, end, fragments in joins:
+        pieces.append(norm[pos:start])
+        mapping.extend(base[pos:start])
+        for f_start, f_end in fragments:
+            pieces.append(norm[f_start:f_end])
+            mapping.extend(base[f_start:f_end])
+        pos = end
     pieces.append(norm[pos:])
     mapping.extend(base[pos:])
     return "".join(pieces), mapping
 
 
-def _plain_words(fragment: str) -> set[str]:
-    return set(re.split(r"[ .\-_*]", fragment))
+def _watched_runs(norm: str, match: re.Match[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Longest runs of 2+ fragments inside ``match`` whose letters form a watched word."""
+    fragments = [m.span() for m in re.finditer(r"[a-z]+", norm[match.start() : match.end()])]
+    fragments = [(s + match.start(), e + match.start()) for s, e in fragments]
+    runs, i = [], 0
+    while i < len(fragments):
+        for j in range(len(fragments) - 1, i, -1):
+            word = "".join(norm[s:e] for s, e in fragments[i : j + 1])
+            if word in SPACED_VOCABULARY or word.rstrip("s") in SPACED_VOCABULARY:
+                runs.append((fragments[i][0], fragments[j][1], fragments[i : j + 1]))
+                i = j
+                break
+        i += 1
+    return runs
 
 
 @dataclass

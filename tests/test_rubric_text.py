@@ -1,0 +1,71 @@
+"""Text handling: disguises must not hide a violation, and spans map back to the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from letterguard.rubric import check
+
+BASE = "Dear Ms. Lee,\n\n{body}\n\nBest regards,\nSam Park"
+
+
+def thanks(body: str) -> bool:
+    return "thanks_limit" in check(BASE.format(body=body)).rules_broken()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "THANK YOU for the interview. THANK YOU for the tour. THANK YOU for lunch.",
+        "Th a nk you for the interview. Thank you for the tour. T h a n k you for lunch.",
+        "Thank\u200b you for the interview. Thank you for the tour. Tha\u200bnk you for lunch.",
+        "Th\u0430nk you for the interview. Thank you for the tour. \u0422hank you for lunch.",  # Cyrillic a, T
+        "Ｔｈａｎｋ you for the interview. Thank you for the tour. Thank you for lunch.",  # full-width
+        "Thank  you for the interview.\tThank you for the tour.  Thank you for lunch.",
+    ],
+)
+def test_disguised_gratitude_is_counted(body: str) -> None:
+    assert thanks(body)
+
+
+def test_subject_and_quoted_speech_are_not_the_writers_thanks() -> None:
+    text = (
+        "Subject: Thank you - analyst interview\n\nDear Ms. Lee,\n\nThank you for the interview. "
+        'Your colleague said "thanks for coming" on the way out.\n\nThanks again,\nSam'
+    )
+    assert check(text).passed
+
+
+def test_signoff_counts_as_thanks() -> None:
+    text = "Dear Ms. Lee,\n\nThank you for the interview. I am grateful for the tour.\n\nThank you,\nSam"
+    assert "thanks_limit" in check(text).rules_broken()
+
+
+def test_spans_map_to_original_line_and_column() -> None:
+    text = "Subject: Hi\n\nDear Ms. Lee,\n\nI met the w\u200borld-class team today.\n\nBest,\nSam"
+    (violation,) = [v for v in check(text).violations if v.rule == "flattery"]
+    assert (violation.line, violation.col) == (5, 11)
+    assert text[violation.start : violation.end] == violation.text
+    assert "class" in violation.text
+
+
+def test_cyrillic_lookalikes_do_not_hide_flattery() -> None:
+    text = BASE.format(body="Y\u043eu are an \u0430mazing interviewer.")
+    assert "flattery" in check(text).rules_broken()
+
+
+def test_acronyms_are_not_shouting_but_words_are() -> None:
+    calm = BASE.format(body="I used SQL, AWS and GAAP daily, and HR confirmed the RN licence.")
+    loud = BASE.format(body="I REALLY enjoyed the visit and was VERY glad to meet the team.")
+    assert "over_emotion" not in check(calm).rules_broken()
+    assert "over_emotion" in check(loud).rules_broken()
+
+
+def test_placeholder_is_not_also_shouting() -> None:
+    rules = check(BASE.format(body="I enjoyed meeting the XXX team about the TODO role.")).rules_broken()
+    assert "placeholder" in rules and "over_emotion" not in rules
+
+
+def test_conditional_start_is_not_presumption() -> None:
+    text = BASE.format(body="If selected, I could start in March. I look forward to hearing from you.")
+    assert "presumption" not in check(text).rules_broken()
