@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from letterguard.kinds import LetterKind
 from letterguard.rubric.loader import DetectorSpec
+from letterguard.rubric.matcher import Matcher
 from letterguard.rubric.text import Document
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ class Context:
 Detector = Callable[[Document, Context], list[Hit]]
 
 
-def _union(patterns: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+def _union(patterns: list[str]) -> Matcher | None:
+    return Matcher(patterns) if patterns else None
 
 
 def _scoped(doc: Document, scope: str) -> list[tuple[int, int]]:
@@ -79,12 +80,11 @@ def _gated(detector: Detector, spec: DetectorSpec) -> Detector:
     return run
 
 
-def _matches(doc: Document, spec: DetectorSpec, pattern: re.Pattern[str], exclude, unless) -> list[Hit]:
+def _matches(doc: Document, spec: DetectorSpec, pattern: Matcher, exclude: Matcher | None, unless: Matcher | None) -> list[Hit]:
     hits: list[Hit] = []
-    excluded = [m.span() for start, end in _scoped(doc, spec.scope) for m in exclude.finditer(doc.norm, start, end)] if exclude else []
+    excluded = [span for start, end in _scoped(doc, spec.scope) for span in exclude.finditer(doc.norm, start, end)] if exclude else []
     for start, end in _scoped(doc, spec.scope):
-        for match in pattern.finditer(doc.norm, start, end):
-            hit = match.span()
+        for hit in pattern.finditer(doc.norm, start, end):
             if hit[0] == hit[1] or excluded and _overlaps(hit, excluded):
                 continue
             if spec.skip_quotes and doc.in_quote(hit[0]):
@@ -203,7 +203,7 @@ def context(spec: DetectorSpec) -> Detector:
     return run
 
 
-def _mentions_position(doc: Document, ctx: Context, role: re.Pattern[str] | None) -> bool:
+def _mentions_position(doc: Document, ctx: Context, role: Matcher | None) -> bool:
     if ctx.notes is not None:
         words = [w for w in _WORD.findall(ctx.notes.position.lower()) if len(w) > 2]
         if words and any(re.search(rf"\b{re.escape(w)}", doc.norm) for w in words):
@@ -214,7 +214,7 @@ def _mentions_position(doc: Document, ctx: Context, role: re.Pattern[str] | None
 
 def recipient(spec: DetectorSpec) -> Detector:
     """The greeting or a 'the X role' mention does not match the notes: a copy-paste letter."""
-    role_mention = _union(spec.patterns)
+    role_mention = re.compile("|".join(spec.patterns)) if spec.patterns else None
 
     def run(doc: Document, ctx: Context) -> list[Hit]:
         if ctx.notes is None:
@@ -286,7 +286,7 @@ def greeting(spec: DetectorSpec) -> Detector:
             return []
         start, end = (block.start, block.end) if block else (0, len(doc.norm))
         limit = end if block else min(len(doc.norm), 200)
-        return [m.span() for m in pattern.finditer(doc.norm, start, limit)][:1]
+        return pattern.finditer(doc.norm, start, limit)[:1]
 
     return run
 

@@ -190,7 +190,11 @@ def validate_rule(table: dict[str, Any]) -> RuleSpec:
 
 
 def _compile_check(pattern: str) -> None:
-    re.compile(pattern)
+    """Parse every alternative (raises re.error); the matcher reuses the cached parse."""
+    from letterguard.rubric.matcher import required_literals, split_alternatives
+
+    for alternative in split_alternatives(pattern):
+        required_literals(alternative)
 
 
 def _rule_offset(source: str, index: int) -> int:
