@@ -139,7 +139,7 @@ def _sequence(items: list) -> set[str] | None:
 
     def consider(candidate: set[str] | None) -> None:
         nonlocal best
-        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
+        if candidate and (best is None or _selectivity(candidate) > _selectivity(best)):
             best = candidate
 
     for op, arg in items:
@@ -151,6 +151,12 @@ def _sequence(items: list) -> set[str] | None:
         consider(_item(op, arg))
     consider({"".join(run)} if run else None)
     return best
+
+
+def _selectivity(candidate: set[str]) -> tuple[bool, int, int]:
+    """Prefer literals of three or more characters, then fewer of them, then longer."""
+    shortest = min(map(len, candidate))
+    return shortest >= 3, -len(candidate), shortest
 
 
 def _item(op, arg) -> set[str] | None:
