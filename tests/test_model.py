@@ -135,7 +135,22 @@ def test_garbage_is_one_model_error_and_never_retried():
 
 def test_schema_mismatch_is_a_model_error():
     server = Server(completion(json.dumps({"subject": "x"})))
-    with pytest.raises(ModelError, match="unusable output"):
+    with pytest.raises(ModelError, match="unusable output .*greeting Field required"):
+        make(server)[0].write(MESSAGES)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("greeting", "", "greeting must not be empty"),
+        ("greeting", "How on-call is shared between the two time zones.", "greeting must be one short greeting line"),
+        ("closing", "Best regards, Sam Park <sam@example.com> and the whole team", "closing must be a short sign-off"),
+        ("body", "  ", "body must not be empty"),
+    ],
+)
+def test_letter_shape_is_validated(field, value, reason):
+    server = Server(completion(json.dumps({**LETTER, field: value})))
+    with pytest.raises(ModelError, match=reason):
         make(server)[0].write(MESSAGES)
 
 
@@ -204,7 +219,7 @@ def test_extract_notes():
     [
         ({}, {}, None),
         ({"OPENAI_API_KEY": "k"}, {}, ("gpt-4o-mini", None, "tools")),
-        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, {"model": "llama3.2"}, ("llama3.2", "http://localhost:11434/v1", "json")),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, {"model": "llama3.2"}, ("llama3.2", "http://localhost:11434/v1", "tools")),
         ({"LETTERGUARD_MODEL": "qwen", "OPENAI_API_KEY": "k"}, {"mode": "json_schema"}, ("qwen", None, "json_schema")),
         ({}, {"model": "m", "base_url": "http://x/v1", "mode": "tools"}, ("m", "http://x/v1", "tools")),
     ],

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from letterguard.letter import Letter
 from letterguard.notes import InterviewNotes
@@ -48,8 +48,9 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4o-mini"
-# --mode values -> instructor.Mode member names. tools: OpenAI and servers with tool
-# calling; json / json_schema: local servers that only honour response_format.
+# --mode values -> instructor.Mode member names. tools (default): OpenAI and any server
+# with tool calling (llama-cpp-python's server constrains tool arguments with a grammar);
+# json / json_schema: servers that lack tool calling but honour response_format.
 MODES: dict[str, str] = {
     "tools": "TOOLS",
     "json": "JSON",
@@ -112,6 +113,29 @@ class DraftLetter(BaseModel):
     body: str = Field(description=Letter.model_fields["body"].description)
     closing: str = Field(description=Letter.model_fields["closing"].description)
 
+    # The shape of a letter, enforced as schema validation so a malformed answer is a
+    # content failure (the guard re-asks with this message) rather than a "passing" letter.
+    @field_validator("subject", "greeting", "body", "closing")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("greeting")
+    @classmethod
+    def _one_greeting_line(cls, value: str) -> str:
+        if "\n" in value.strip() or len(value.split()) > 8:
+            raise ValueError('must be one short greeting line such as "Dear Ms. Lee,"')
+        return value
+
+    @field_validator("closing")
+    @classmethod
+    def _short_sign_off(cls, value: str) -> str:
+        if len(value.strip().splitlines()[0].split()) > 5:
+            raise ValueError('must be a short sign-off such as "Kind regards,"')
+        return value
+
     def to_letter(self) -> Letter:
         subject = self.subject.strip()
         if subject.lower().startswith("subject:"):
@@ -163,7 +187,7 @@ class ModelConfig:
             model=model or DEFAULT_MODEL,
             base_url=base_url,
             api_key=api_key,
-            mode=mode or ("tools" if base_url is None else "json"),
+            mode=mode or "tools",
             **overrides,
         )
 
@@ -244,6 +268,11 @@ def _translate(exc: BaseException, config: ModelConfig) -> BaseException:
         return ModelUnavailable(f"{config.describe()} refused the request: HTTP {cause.status_code}: {_first_line(cause)}{hint}", usage)
     if isinstance(cause, openai.OpenAIError):
         return ModelUnavailable(f"{config.describe()}: {_first_line(cause)}", usage)
+    if isinstance(cause, ValidationError) and cause.errors():
+        first = cause.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "answer"
+        detail = f"{where} {first['msg'].removeprefix('Value error, ')}"
+        return ModelError(f"the model returned unusable output (ValidationError): {detail}", usage)
     return ModelError(f"the model returned unusable output ({type(cause).__name__}): {_first_line(cause)}", usage)
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from letterguard.kinds import LetterKind
+from letterguard.letter import Letter
 from letterguard.notes import InterviewNotes, Interviewer
 from letterguard.resources import data_dir
 
@@ -68,10 +69,16 @@ def _safe_json(data: Any) -> str:
 
 
 def _example_text(examples: Iterable[Any]) -> str | None:
+    """The first example as one line: greeting and body, without the sign-off and the
+    made-up signature a small model would copy verbatim."""
     for example in examples or ():
         text = getattr(example, "text", example)
-        if isinstance(text, str) and text.strip():
-            return " ".join(text.split())
+        if not isinstance(text, str) or not text.strip():
+            continue
+        if "\n\n" in text.strip():
+            parts = Letter.from_text(text)
+            text = f"{parts.greeting} {parts.body}" if parts.body else text
+        return " ".join(text.split())
     return None
 
 
