@@ -76,6 +76,8 @@ async def arun_batch(
         )
 
     store = ResultStore(out_dir, retry_rejected=options.retry_rejected).open()
+    if model is not None:
+        await asyncio.to_thread(_warm_up, model)
     workers = options.concurrency if model is not None else 1  # the composer is CPU-bound
     runner = Runner(rows, store, drafter, options, workers=workers, listener=listener, stats=stats)
     try:
@@ -122,6 +124,14 @@ def _async_model(config: ModelConfig | None):
     from letterguard.model import AsyncLetterModel
 
     return AsyncLetterModel(config)
+
+
+def _warm_up(model) -> None:
+    """Build the client (imports openai + instructor, ~1 s) off the event loop and before
+    the clock starts, instead of inside the first letter."""
+    warm = getattr(model, "warm", None) or getattr(model, "_client", None)
+    if warm is not None:
+        warm()
 
 
 def _summary(stats: BatchStats, source: Path, out_dir: Path, options: BatchOptions, config: ModelConfig | None) -> dict:

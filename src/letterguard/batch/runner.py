@@ -18,6 +18,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -25,7 +26,7 @@ from typing import Any
 
 from letterguard.batch.limits import RateLimiter
 from letterguard.batch.rows import Row
-from letterguard.batch.store import ResultStore, letter_filename
+from letterguard.batch.store import ResultStore, file_prefix, slug
 from letterguard.kinds import LetterKind
 from letterguard.notes import InterviewNotes, Interviewer
 
@@ -34,6 +35,7 @@ __all__ = ["BAD_ROW_LIMIT", "BatchListener", "BatchOptions", "BatchStats", "Draf
 STATUSES = ("passed", "fixed", "fallback", "rejected", "error")
 KEY_VERSION = 1
 BAD_ROW_LIMIT = 1000  # bad rows kept for summary.json; the rest are only counted
+WRITE_BACKLOG = 64  # finished letters waiting for the writer thread
 Drafter = Callable[[InterviewNotes, Interviewer, LetterKind], Awaitable[Any]]
 
 
@@ -58,6 +60,7 @@ class Job:
     index: int
     kind: LetterKind
     key: str
+    file: str
 
     @property
     def interviewer(self) -> Interviewer:
@@ -155,7 +158,11 @@ def letter_key(row: Row, notes_json: str, index: int, kind: LetterKind, options:
 
 
 class Runner:
-    """One batch run over ``rows`` into ``store``; ``await run()`` returns the stats."""
+    """One batch run over ``rows`` into ``store``; ``await run()`` returns the stats.
+
+    Finished letters go to a single writer thread (letter file, then its result line), so
+    disk latency overlaps with drafting and the order "file before result" always holds.
+    """
 
     def __init__(
         self,
@@ -179,10 +186,16 @@ class Runner:
         self.limiter = RateLimiter(options.rpm, options.tpm)
         self._guess_kind = guess_kind or _default_guess_kind
         self._queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=self.workers)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="letterguard-writer")
+        self._writes: set[asyncio.Future] = set()
+        self._write_room = asyncio.Semaphore(WRITE_BACKLOG)
+        self._write_error: BaseException | None = None
 
     async def run(self) -> BatchStats:
         """Draft every letter not done yet. Cancelling stops cleanly: in-flight letters are
-        dropped (not written), everything finished is already on disk."""
+        dropped (never written), every finished letter is flushed to disk first."""
+        self.stats.started = time.monotonic()  # the rate excludes start-up (imports, counting rows)
+        failure: BaseException | None = None
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._produce())
@@ -193,14 +206,23 @@ class Runner:
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
-        except BaseExceptionGroup as failure:
-            raise _first(failure) from None
+        except BaseExceptionGroup as group:
+            failure = _first(group)
+        try:
+            await self._drain()
         finally:
             self.stats.finished = time.monotonic()
             close = getattr(self.rows, "close", None)
             if close is not None:
                 close()  # a generator interrupted mid-file releases its file now
+        if failure is not None or self._write_error is not None:
+            raise failure or self._write_error
         return self.stats
+
+    async def _drain(self) -> None:
+        if self._writes:
+            await asyncio.wait(set(self._writes))
+        self._writer.shutdown(wait=True)
 
     # -- producer -----------------------------------------------------------------------
 
@@ -222,6 +244,7 @@ class Runner:
         notes = row.notes
         kind = LetterKind(self.options.kind or notes.kind or self._guess_kind(notes, self.options.today or date.today()))
         notes_json = notes.model_dump_json()
+        prefix = file_prefix(row.number, notes.company, notes.position)
         for index in range(len(notes.interviewers)):
             key = letter_key(row, notes_json, index, kind, self.options)
             status = self.store.status_of(key)
@@ -231,7 +254,7 @@ class Runner:
                 self.listener.on_skip(self.stats)
                 continue
             self.stats.letters_queued += 1
-            yield Job(row, index, kind, key)
+            yield Job(row, index, kind, key, f"{prefix}-{slug(_unique_name(notes, index))}.txt")
 
     def _bad_row(self, row: Row) -> None:
         self.stats.rows_bad += 1
@@ -251,19 +274,38 @@ class Runner:
         try:
             outcome = await self.drafter(job.row.notes, job.interviewer, job.kind)
         except Exception as exc:  # noqa: BLE001 - one broken letter must not stop the cohort
-            record = _record(job, None, error=f"{type(exc).__name__}: {exc}")
+            outcome, record = None, _record(job, None, error=f"{type(exc).__name__}: {exc}")
         else:
             record = _record(job, outcome)
         record["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
         self.limiter.settle(reserved, record.pop("_model_calls"), record["usage"]["total_tokens"])
-        self._save(record, outcome=None if "error" in record else outcome)
-
-    def _save(self, record: dict, outcome: Any) -> None:
-        if outcome is not None and outcome.text is not None:
-            self.store.write_letter(record["file"], outcome.text)
-        else:
+        text = outcome.text if outcome is not None else None
+        if text is None:
             record["file"] = None
+        await self._save(record, text)
+
+    async def _save(self, record: dict, text: str | None) -> None:
+        """Hand a finished letter to the writer thread (bounded backlog keeps memory flat)."""
+        if self._write_error is not None:
+            raise self._write_error
+        await self._write_room.acquire()
+        future = asyncio.get_running_loop().run_in_executor(self._writer, self._write, record, text)
+        self._writes.add(future)
+        future.add_done_callback(lambda done: self._written(record, done))
+
+    def _write(self, record: dict, text: str | None) -> None:  # writer thread
+        if text is not None:
+            self.store.write_letter(record["file"], text)
         self.store.append(record)  # after the letter file: a result line means "done"
+
+    def _written(self, record: dict, future: asyncio.Future) -> None:
+        self._writes.discard(future)
+        self._write_room.release()
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self._write_error = self._write_error or future.exception()
+            return
         self.stats.done[record["status"]] += 1
         self.stats.tokens.update(record["usage"])
         self.listener.on_letter(record, self.stats)
@@ -271,7 +313,7 @@ class Runner:
 
 def _record(job: Job, outcome: Any, error: str | None = None) -> dict:
     """One results.jsonl line."""
-    notes, interviewer = job.row.notes, job.interviewer
+    interviewer = job.interviewer
     record: dict[str, Any] = {
         "key": job.key,
         "row": job.row.number,
@@ -279,7 +321,7 @@ def _record(job: Job, outcome: Any, error: str | None = None) -> dict:
         "interviewer": interviewer.name,
         "interviewer_index": job.index,
         "kind": job.kind.value,
-        "file": letter_filename(job.row.number, notes.company, notes.position, _unique_name(job)),
+        "file": job.file,
     }
     if outcome is None:
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -297,11 +339,11 @@ def _record(job: Job, outcome: Any, error: str | None = None) -> dict:
     return record
 
 
-def _unique_name(job: Job) -> str:
+def _unique_name(notes: InterviewNotes, index: int) -> str:
     """The interviewer's name, numbered when the same name appears twice in one row."""
-    names = [i.name for i in job.row.notes.interviewers]
-    name = names[job.index]
-    return name if names.count(name) == 1 else f"{name} {job.index + 1}"
+    names = [i.name for i in notes.interviewers]
+    name = names[index]
+    return name if names.count(name) == 1 else f"{name} {index + 1}"
 
 
 def _default_guess_kind(notes: InterviewNotes, today: date) -> LetterKind:

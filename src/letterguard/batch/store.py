@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import IO
 
-__all__ = ["RESULTS", "SUMMARY", "ResultStore", "StoreError", "letter_filename", "slug"]
+__all__ = ["RESULTS", "SUMMARY", "ResultStore", "StoreError", "file_prefix", "letter_filename", "slug", "write_atomic"]
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -39,7 +39,12 @@ def slug(text: str, limit: int = 40) -> str:
 
 def letter_filename(row: int, company: str, position: str, interviewer: str) -> str:
     """Stable, readable name such as ``0007-acme-backend-engineer-priya-sharma.txt``."""
-    return f"{row:04d}-{slug(company)}-{slug(position)}-{slug(interviewer)}.txt"
+    return f"{file_prefix(row, company, position)}-{slug(interviewer)}.txt"
+
+
+def file_prefix(row: int, company: str, position: str) -> str:
+    """The part of a letter's file name shared by one row's letters."""
+    return f"{row:04d}-{slug(company)}-{slug(position)}"
 
 
 def write_atomic(path: Path, text: str) -> None:
