@@ -29,9 +29,10 @@ class UnexpectedCall(AssertionError):
 class FakeModel:
     """Plays ``script`` in order through ``write`` (sync) or ``awrite`` (async)."""
 
-    def __init__(self, script: Iterable[Letter | BaseException], usage: Usage = Usage(10, 5)) -> None:
+    def __init__(self, script: Iterable[Letter | BaseException], usage: Usage = Usage(10, 5), extracted=None) -> None:
         self.script = list(script)
         self.usage = usage
+        self.extracted = extracted  # InterviewNotes for extract_notes, None = unexpected
         self.calls: list[list[dict[str, str]]] = []
 
     def _next(self, messages: Sequence[dict[str, str]]) -> tuple[Letter, Usage]:
@@ -48,6 +49,11 @@ class FakeModel:
 
     async def awrite(self, messages: Sequence[dict[str, str]]) -> tuple[Letter, Usage]:
         return self._next(messages)
+
+    def extract_notes(self, text: str):
+        if self.extracted is None:
+            raise UnexpectedCall("extract_notes was not planned")
+        return self.extracted, self.usage
 
     def assert_done(self) -> None:
         assert not self.script, f"{len(self.script)} scripted answers were never asked for"

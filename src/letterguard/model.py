@@ -169,7 +169,8 @@ class ModelConfig:
         **overrides: Any,
     ) -> "ModelConfig | None":
         """Config from flags and environment, or None when no model is configured
-        (no model name, no OPENAI_API_KEY, no OPENAI_BASE_URL): then draft stays offline."""
+        (no model name, no OPENAI_API_KEY, no OPENAI_BASE_URL): then draft stays offline.
+        LETTERGUARD_MODEL_TIMEOUT sets the per-request timeout in seconds (slow local CPUs)."""
         env = os.environ if env is None else env
         model = model or env.get("LETTERGUARD_MODEL") or None
         base_url = base_url or env.get("OPENAI_BASE_URL") or None
@@ -178,6 +179,11 @@ class ModelConfig:
             return None
         if mode is not None and mode not in MODES:
             raise ModelError(f"unknown --mode {mode!r}; choose one of: {', '.join(MODES)}")
+        if "timeout" not in overrides and env.get("LETTERGUARD_MODEL_TIMEOUT"):
+            try:
+                overrides["timeout"] = float(env["LETTERGUARD_MODEL_TIMEOUT"])
+            except ValueError:
+                raise ModelError("LETTERGUARD_MODEL_TIMEOUT must be a number of seconds") from None
         if base_url is None and api_key is None:
             raise ModelUnavailable(
                 f"model {model!r} needs a server: set OPENAI_API_KEY for OpenAI, "
