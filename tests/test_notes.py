@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from letterguard.kinds import LetterKind
 from letterguard.notes import (
     ESSENTIAL_PROMPTS,
     InterviewNotes,
@@ -205,3 +206,9 @@ def test_dates(text: str) -> None:
 def test_normalised_data_round_trips() -> None:
     data = parse_notes_data((EXAMPLES / "notes.txt").read_text(encoding="utf-8"))
     assert parse_notes_data(json.dumps(data, default=str), fmt="json") == data
+
+
+def test_a_model_dump_validates_back_to_the_same_notes() -> None:
+    notes = load_notes(EXAMPLES / "notes.yaml").model_copy(update={"kind": LetterKind.STATUS_INQUIRY})
+    assert notes_from_mapping(notes.model_dump(), "<model>") == notes
+    assert notes_from_mapping(json.loads(notes.model_dump_json()), "<model>") == notes
