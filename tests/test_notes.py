@@ -137,6 +137,7 @@ def test_essential_gaps_and_fill() -> None:
         ('{"company": ', "json", "line 1: invalid JSON"),
         ("company = \n", "toml", "invalid TOML"),
         ("- just\n- a list\n", "yaml", "found a list"),
+        ("[" * 100_000 + "]" * 100_000, "json", "nested too deeply"),
         ('{"candidate": "A", "company": "B", "position": "C", "interviewers": [{"name": ""}]}', "json",
          "missing the interviewer's name"),
         ('{"candidate": "A", "company": "B", "position": "C", "interviewers": "D", "topics": [[1]]}', "json",

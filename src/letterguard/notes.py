@@ -317,7 +317,10 @@ def parse_notes_data(text: str, fmt: str | None = None, source: str = "<stdin>")
                "text": _parse_text, "txt": _parse_text, "md": _parse_text}
     if fmt not in parsers:
         raise NotesError(f"{source}: unknown notes format '{fmt}' (use yaml, json, toml or text)")
-    data = parsers[fmt](text, source)
+    try:
+        data = parsers[fmt](text, source)
+    except RecursionError:
+        raise NotesError(f"{source}: the notes are nested too deeply to be interview notes") from None
     if not isinstance(data, dict):
         found = type(data).__name__
         raise NotesError(f"{source}: expected fields such as 'position: ...' at the top level, found a {found}")
