@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from letterguard.kinds import LetterKind
 from letterguard.rubric.loader import DetectorSpec
 from letterguard.rubric.matcher import Matcher
-from letterguard.rubric.text import Document
+from letterguard.rubric.text import Document, fold
 
 if TYPE_CHECKING:
     from letterguard.notes import InterviewNotes
@@ -205,7 +205,7 @@ def context(spec: DetectorSpec) -> Detector:
 
 def _mentions_position(doc: Document, ctx: Context, role: Matcher | None) -> bool:
     if ctx.notes is not None:
-        words = [w for w in _WORD.findall(ctx.notes.position.lower()) if len(w) > 2]
+        words = [w for w in _WORD.findall(fold(ctx.notes.position)) if len(w) > 2]
         if words and any(re.search(rf"\b{re.escape(w)}", doc.norm) for w in words):
             return True
         return False
@@ -228,7 +228,8 @@ def recipient(spec: DetectorSpec) -> Detector:
 
 
 def _name_tokens(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _NAME_TITLES and len(w) > 1}
+    """Name words folded like the letter text, so "José" in the notes matches "Jose"."""
+    return {w for w in _WORD.findall(fold(text)) if w not in _NAME_TITLES and len(w) > 1}
 
 
 def _wrong_greeting(doc: Document, notes: InterviewNotes) -> list[Hit]:

@@ -71,6 +71,11 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
     return "".join(out).lower(), origin
 
 
+def fold(text: str) -> str:
+    """Normalise a string (e.g. a name from the notes) exactly as letters are normalised."""
+    return Document(text).norm
+
+
 def _fold_char(char: str) -> str:
     """Strip accents from look-alike letters that NFKC keeps (e.g. 'ť' stays a letter)."""
     if char.isascii():
