@@ -94,7 +94,7 @@ def test_project_config_ignores_rules(letters: Path, monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "empty file"),
+        (b"", "is empty"),
         (b"\x00\x01\x02binary", "binary file"),
         (b"caf\xe9 in latin-1", "not UTF-8"),
         (b"x" * 1_000_001, "over 1 MB"),

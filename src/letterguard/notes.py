@@ -38,7 +38,6 @@ items; an indented line continues the item above it.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import json
 import re
@@ -51,6 +50,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from letterguard.kinds import LetterKind
+from letterguard.textfile import TextFileError, read_text
 
 __all__ = [
     "ESSENTIAL_PROMPTS",
@@ -126,7 +126,6 @@ class NotesError(ValueError):
     """Notes that cannot be used; the message is one line naming the source and the fix."""
 
 
-MAX_BYTES = 1_000_000
 FORMATS = ("yaml", "json", "toml", "text")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
@@ -254,46 +253,13 @@ def parse_date(text: str) -> date:
 
 # --- decoding and format dispatch -----------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _decode(raw: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16/32 with a BOM; anything else is refused."""
-    if len(raw) > MAX_BYTES:
-        raise NotesError(f"{source}: file is too large (over 1 MB); notes are a page or two of text")
-    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
-    if encoding is None and b"\x00" in raw:
-        raise NotesError(f"{source}: this looks like a binary file, not notes text")
-    try:
-        text = raw.decode(encoding or "utf-8")
-    except UnicodeDecodeError:
-        raise NotesError(f"{source}: not UTF-8 text (save the file as UTF-8)") from None
-    if "\x00" in text or sum(ch < " " and ch not in "\t\n\r\f" for ch in text) > 8:
-        raise NotesError(f"{source}: this looks like a binary file, not notes text")
-    if not text.strip():
-        raise NotesError(f"{source}: the notes file is empty")
-    return text
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise NotesError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NotesError(f"{path}: is a folder, not a notes file") from None
-    except OSError as exc:
-        raise NotesError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-
-
 def read_notes_data(path: Path) -> dict[str, Any]:
     """Read a notes file into a normalised mapping (not yet validated; see essential_gaps)."""
     path = Path(path)
-    text = _decode(_read_bytes(path), str(path))
+    try:
+        text = read_text(path, what="notes")
+    except TextFileError as exc:
+        raise NotesError(str(exc)) from None
     return parse_notes_data(text, _EXTENSIONS.get(path.suffix.lower(), "text"), str(path))
 
 
