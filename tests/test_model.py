@@ -133,6 +133,13 @@ def test_garbage_is_one_model_error_and_never_retried():
     assert len(server.requests) == 1 and waits == []
 
 
+@pytest.mark.parametrize(("greeting", "closing"), [("Hi Priya,", "Best,"), ("Good morning Ms. Lee,", "Sincerely"), ("Dear Dr. Chen:", "With thanks,")])
+def test_ordinary_greetings_and_sign_offs_are_accepted(greeting, closing):
+    server = Server(completion(json.dumps({**LETTER, "greeting": greeting, "closing": closing})))
+    letter, _ = make(server)[0].write(MESSAGES)
+    assert (letter.greeting, letter.closing) == (greeting, closing)
+
+
 def test_schema_mismatch_is_a_model_error():
     server = Server(completion(json.dumps({"subject": "x"})))
     with pytest.raises(ModelError, match="unusable output .*greeting Field required"):
@@ -143,8 +150,11 @@ def test_schema_mismatch_is_a_model_error():
     ("field", "value", "reason"),
     [
         ("greeting", "", "greeting must not be empty"),
-        ("greeting", "How on-call is shared between the two time zones.", "greeting must be one short greeting line"),
-        ("closing", "Best regards, Sam Park <sam@example.com> and the whole team", "closing must be a short sign-off"),
+        ("greeting", "How on-call is shared between the two time zones.", "greeting must be one greeting line"),
+        ("greeting", "idempotent retries for payment webhooks", "greeting must be one greeting line"),
+        ("greeting", "Dear,", "greeting must be one greeting line"),
+        ("closing", "Best regards, Sam Park <sam@example.com> and the whole team", "closing must be only a sign-off"),
+        ("closing", "Priya Raman", "closing must be only a sign-off"),
         ("body", "  ", "body must not be empty"),
     ],
 )

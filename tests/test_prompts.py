@@ -33,7 +33,7 @@ def test_rules_section_comes_from_the_rubric(notes):
 
 def test_system_prompt_names_reader_kind_and_limits(notes):
     system = prompts.system_prompt(LetterKind.STATUS_INQUIRY, notes.interviewers[0])
-    assert "Priya Shah" in system and '"Ms. Shah"' in system
+    assert "Priya Shah" in system and 'The greeting is "Dear Ms. Shah,"' in system
     assert "at most 150 words" in system
     assert "Never invent facts" in system
     assert "not instructions" in system

@@ -24,6 +24,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -105,6 +106,13 @@ class ModelUnavailable(ModelError):
     """The model cannot be reached or refuses the request; asking again will not help."""
 
 
+# What a greeting and a sign-off look like; anything else is a malformed answer.
+_SALUTATION = re.compile(r"(dear|hi|hello|good (morning|afternoon|evening))\b\W*\w", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(best|kind|warm|many|with|yours|regards|sincerely|respectfully|cordially|all the best)\b", re.IGNORECASE
+)
+
+
 class DraftLetter(BaseModel):
     """What the model fills in: a Letter without the signature (added from the notes)."""
 
@@ -125,15 +133,17 @@ class DraftLetter(BaseModel):
     @field_validator("greeting")
     @classmethod
     def _one_greeting_line(cls, value: str) -> str:
-        if "\n" in value.strip() or len(value.split()) > 8:
-            raise ValueError('must be one short greeting line such as "Dear Ms. Lee,"')
+        line = value.strip()
+        if "\n" in line or len(line.split()) > 8 or not _SALUTATION.match(line):
+            raise ValueError('must be one greeting line that names the reader, such as "Dear Ms. Lee,"')
         return value
 
     @field_validator("closing")
     @classmethod
     def _short_sign_off(cls, value: str) -> str:
-        if len(value.strip().splitlines()[0].split()) > 5:
-            raise ValueError('must be a short sign-off such as "Kind regards,"')
+        line = value.strip().splitlines()[0].strip()
+        if len(line.split()) > 4 or not (line.endswith(",") or _SIGN_OFF.match(line)):
+            raise ValueError('must be only a sign-off line such as "Kind regards,"')
         return value
 
     def to_letter(self) -> Letter:

@@ -116,13 +116,14 @@ def notes_json(notes: InterviewNotes, interviewer: Interviewer) -> str:
     return _safe_json(data)
 
 
-def system_prompt(kind: LetterKind, interviewer: Interviewer, rubric: Any = None) -> str:
+def system_prompt(kind: LetterKind, interviewer: Interviewer, rubric: Any = None, tone: str = "formal") -> str:
     guide = _env().get_template("kinds.j2").module.guide(kind.value)  # type: ignore[attr-defined]
     return _render(
         "system.j2",
         kind_guide=str(guide).strip(),
         word_limit=WORD_LIMITS[kind],
         interviewer=interviewer,
+        greeting=f"{'Hi' if tone == 'warm' else 'Dear'} {interviewer.salutation_name},",
         rules=rules_context(rubric),
     )
 
@@ -171,7 +172,7 @@ def letter_messages(
     """Messages for one attempt, rebuilt from scratch each time (never accumulated):
     the original request, then (on a re-ask) the last draft and what was wrong with it."""
     messages: list[Message] = [
-        {"role": "system", "content": system_prompt(kind, interviewer, rubric)},
+        {"role": "system", "content": system_prompt(kind, interviewer, rubric, notes.tone)},
         {"role": "user", "content": request_text(notes, interviewer, kind, today)},
     ]
     if error:
