@@ -67,7 +67,8 @@ def draft(
         from letterguard.model import LetterModel
 
         letter_model = LetterModel(config)
-    outcomes = draft_all(notes, the_kind, model=letter_model, max_attempts=max_attempts, fallback=not no_fallback, today=day)
+    with _progress(config):
+        outcomes = draft_all(notes, the_kind, model=letter_model, max_attempts=max_attempts, fallback=not no_fallback, today=day)
     _report(outcomes, explain, save_run, notes, config, day)
     if any(o.status == "rejected" for o in outcomes):
         raise typer.Exit(EXIT_FINDINGS)
@@ -187,6 +188,17 @@ def _kind(notes: Any, kind: LetterKind | None, day: date, force: bool) -> Letter
     if problem:
         typer.echo(f"letterguard: note: {problem}", err=True)
     return chosen
+
+
+def _progress(config: Any) -> Any:
+    """A spinner while a model works (it can take a while), only on a terminal."""
+    import contextlib
+
+    if config is None or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from letterguard.cli.common import console
+
+    return console(stderr=True).status(f"Drafting with {config.describe()} ...")
 
 
 # -- output -----------------------------------------------------------------------------
