@@ -25,7 +25,7 @@ Hit = tuple[int, int]
 
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b50\u2b55\u2764\u203c\u2049"
-    "\u2190-\u21ff\u2300-\u23ff\u2b00-\u2bff\ufe0f\u200d]+|(?<![\\w/])[:;]-?[)(dp](?!\\w)"
+    "\u2300-\u23ff\u2b00-\u2bff\ufe0f\u200d]+|(?<![\\w/])[:;]-?[)(dpDP](?!\\w)|(?<![\\w<])<3(?!\\d)"
 )
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
@@ -140,11 +140,21 @@ def shouting(spec: DetectorSpec) -> Detector:
 
 
 def _is_shouted_word(word: str, shouted: set[str]) -> bool:
-    """Known emphasis words always; long vowel-rich words are words, not acronyms."""
-    if word in shouted:
+    """Known emphasis words (and their -s/-ed/-ing/-ly forms) always; long vowel-rich
+    words are words, not acronyms."""
+    if word in shouted or any(stem in shouted for stem in _stems(word)):
         return True
     vowels = sum(c in "aeiouy" for c in word)
     return len(word) >= 6 and vowels / len(word) >= 0.3
+
+
+def _stems(word: str) -> tuple[str, ...]:
+    """Candidate base forms of an inflected word: LOVED -> love, THANKS -> thank."""
+    for suffix, keep in (("ing", ("", "e")), ("ed", ("", "e")), ("ly", ("",)), ("es", ("", "e")), ("s", ("",))):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return tuple(base + k for k in keep)
+    return ()
 
 
 def _norm_span(doc: Document, span: Hit) -> Hit:
