@@ -163,3 +163,36 @@ def test_to_dict_is_json_able(notes):
     assert data["status"] == "fixed" and data["attempts"][0]["violations"]
     assert data["usage"]["total_tokens"] == 15
     assert data["interviewer"]["name"] == "Priya Shah"
+
+
+@pytest.mark.parametrize(("greeting", "closing"), [("Hi Priya,", "Best,"), ("Good morning Ms. Shah,", "Sincerely"), ("Dear Dr. Shah:", "With best wishes,")])
+def test_ordinary_frames_are_kept(greeting, closing):
+    model_letter = letter(greeting=greeting).model_copy(update={"closing": closing})
+    repaired, wrong = guard.frame(model_letter, sample_notes(), sample_notes().interviewers[0])
+    assert wrong == () and (repaired.greeting, repaired.closing) == (greeting, closing)
+
+
+def test_broken_frame_is_flagged_then_repaired(notes):
+    broken = letter(greeting="idempotent retries for payment webhooks").model_copy(
+        update={"closing": "I look forward to hearing from you.\nPriya Raman"}
+    )
+    body = "Thank you for talking with me today about the Data Engineer role at Acme."
+    broken = broken.model_copy(update={"body": body})
+    outcome, _ = run(notes, [broken])
+    first = outcome.attempts[0]
+    assert [v.rule for v in first.violations if v.rule == "letter_frame"] == ["letter_frame", "letter_frame"]
+    frame_finding = next(v for v in first.violations if v.rule == "letter_frame")
+    assert first.text[frame_finding.start : frame_finding.end] == "idempotent retries for payment webhooks"
+    assert outcome.attempts[1].source == "fix"
+    assert (outcome.status, outcome.source) == ("fixed", "model+fix")
+    assert outcome.letter.greeting == "Dear Ms. Shah," and outcome.letter.closing == "Kind regards,"
+    assert "idempotent retries for payment webhooks" in outcome.letter.body  # moved, not lost
+    assert "I look forward to hearing from you." in outcome.letter.body
+
+
+def test_warm_tone_greets_by_first_name():
+    from letterguard.notes import Interviewer
+
+    notes = sample_notes(tone="warm", interviewers=[Interviewer(name="Priya Shah", address_as="Priya")])
+    repaired, wrong = guard.frame(letter(greeting=""), notes, notes.interviewers[0])
+    assert wrong == ("greeting",) and repaired.greeting == "Hi Priya,"

@@ -69,7 +69,7 @@ def test_write_parses_letter_and_usage():
     model, waits = make(server)
     letter, usage = model.write(MESSAGES)
     assert letter.subject == "Data Engineer interview"  # "Subject:" prefix dropped
-    assert letter.closing == "Kind regards," and letter.signature == ""  # signature comes from the notes
+    assert letter.closing == "Kind regards,\nAnn Lee" and letter.signature == ""  # the guard adds the signature
     assert usage == Usage(12, 7) and usage.total_tokens == 19
     body = server.requests[0]
     assert body["response_format"] == {"type": "json_object"}
@@ -133,34 +133,16 @@ def test_garbage_is_one_model_error_and_never_retried():
     assert len(server.requests) == 1 and waits == []
 
 
-@pytest.mark.parametrize(("greeting", "closing"), [("Hi Priya,", "Best,"), ("Good morning Ms. Lee,", "Sincerely"), ("Dear Dr. Chen:", "With thanks,")])
-def test_ordinary_greetings_and_sign_offs_are_accepted(greeting, closing):
-    server = Server(completion(json.dumps({**LETTER, "greeting": greeting, "closing": closing})))
-    letter, _ = make(server)[0].write(MESSAGES)
-    assert (letter.greeting, letter.closing) == (greeting, closing)
-
-
 def test_schema_mismatch_is_a_model_error():
     server = Server(completion(json.dumps({"subject": "x"})))
     with pytest.raises(ModelError, match="unusable output .*greeting Field required"):
         make(server)[0].write(MESSAGES)
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "reason"),
-    [
-        ("greeting", "", "greeting must not be empty"),
-        ("greeting", "How on-call is shared between the two time zones.", "greeting must be one greeting line"),
-        ("greeting", "idempotent retries for payment webhooks", "greeting must be one greeting line"),
-        ("greeting", "Dear,", "greeting must be one greeting line"),
-        ("closing", "Best regards, Sam Park <sam@example.com> and the whole team", "closing must be only a sign-off"),
-        ("closing", "Priya Raman", "closing must be only a sign-off"),
-        ("body", "  ", "body must not be empty"),
-    ],
-)
-def test_letter_shape_is_validated(field, value, reason):
+@pytest.mark.parametrize(("field", "value"), [("body", "  "), ("subject", "")])
+def test_empty_content_is_a_model_error(field, value):
     server = Server(completion(json.dumps({**LETTER, field: value})))
-    with pytest.raises(ModelError, match=reason):
+    with pytest.raises(ModelError, match=f"{field} must not be empty"):
         make(server)[0].write(MESSAGES)
 
 

@@ -16,8 +16,9 @@ differs. A letter with an error-level violation is never returned as a result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from letterguard.kinds import LetterKind
 from letterguard.letter import Letter
 from letterguard.model import ModelError, ModelUnavailable, Usage
 from letterguard.notes import InterviewNotes, Interviewer
-from letterguard.rubric import Report, Violation, check, fix
+from letterguard.rubric import Report, Severity, Violation, check, fix
 
 __all__ = [
     "Attempt",
@@ -36,6 +37,7 @@ __all__ = [
     "adraft_all",
     "draft",
     "draft_all",
+    "frame",
     "signature_for",
 ]
 
@@ -128,6 +130,75 @@ def signature_for(notes: InterviewNotes) -> str:
     return "\n".join(part for part in (person.name, person.email, person.phone) if part)
 
 
+# -- the letter's frame: greeting and sign-off ----------------------------------------
+
+_SALUTATION = re.compile(r"(dear|hi|hello|good (morning|afternoon|evening))\b\W*\w", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(best|kind|warm|many|with|yours|regards|sincerely|respectfully|cordially|all the best)\b", re.IGNORECASE
+)
+DEFAULT_SIGN_OFF = "Kind regards,"
+
+
+def _is_greeting(line: str) -> bool:
+    return "\n" not in line and len(line.split()) <= 8 and bool(_SALUTATION.match(line))
+
+
+def _is_sign_off(line: str) -> bool:
+    return "\n" not in line and len(line.split()) <= 4 and (line.endswith(",") or bool(_SIGN_OFF.match(line)))
+
+
+def frame(letter: Letter, notes: InterviewNotes, interviewer: Interviewer) -> tuple[Letter, tuple[str, ...]]:
+    """Repair the formulaic frame of a model's letter: a greeting that is not a greeting
+    becomes the one the notes call for, a sign-off that is not a sign-off becomes "Kind
+    regards,". Misplaced text moves into the body, where the rubric checks it. Returns
+    the repaired letter and which parts ("greeting", "closing") were wrong."""
+    greeting, closing = letter.greeting.strip(), letter.closing.strip()
+    paragraphs = [letter.body.strip()] if letter.body.strip() else []
+    wrong: list[str] = []
+    if not _is_greeting(greeting):
+        wrong.append("greeting")
+        paragraphs[:0] = [greeting] if greeting else []
+        greeting = prompts.greeting_for(interviewer, notes.tone)
+    first = closing.partition("\n")[0]
+    if not _is_sign_off(first.strip()):
+        wrong.append("closing")
+        paragraphs += [closing] if closing else []
+        first = DEFAULT_SIGN_OFF  # any name or contact lines under it give way to the signature
+    fixed = letter.model_copy(update={"greeting": greeting, "body": "\n\n".join(paragraphs), "closing": first.strip()})
+    return fixed, tuple(wrong)
+
+
+def _frame_violations(text: str, letter: Letter, wrong: Sequence[str]) -> tuple[Violation, ...]:
+    """Findings for a broken frame, pointing at the offending text in the letter."""
+    found = []
+    for part in wrong:
+        value = getattr(letter, part).strip()
+        start = text.find(value) if value else -1
+        start, end = (start, start + len(value)) if start >= 0 else (0, 0)
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        end_line = text.count("\n", 0, end) + 1
+        end_col = end - (text.rfind("\n", 0, end) + 1) + 1
+        what = "greeting line that greets the reader by name" if part == "greeting" else "sign-off line"
+        found.append(
+            Violation(
+                rule="letter_frame",
+                severity=Severity.ERROR,
+                start=start,
+                end=end,
+                line=line,
+                col=col,
+                end_line=end_line,
+                end_col=end_col,
+                text=value,
+                message=f"The {part} is not a {what}",
+                why="A letter opens with a greeting to the reader and ends with a short sign-off; anything else reads as broken.",
+                suggestion='Open with "Dear <name>," and close with "Kind regards,"; put sentences in the body.',
+            )
+        )
+    return tuple(found)
+
+
 # -- the loop (shared by draft and adraft) ----------------------------------------------
 
 
@@ -168,13 +239,19 @@ class _Run:
             notice=notice,
         )
 
-    def review(self, number: int, source: str, text: str, usage: Usage = Usage()) -> tuple[str, Report, bool]:
-        """check -> fix -> check. Returns (best text, its report, whether fix produced it)."""
+    def review(
+        self, number: int, source: str, text: str, usage: Usage = Usage(), framed: tuple[str, tuple[Violation, ...]] | None = None
+    ) -> tuple[str, Report, bool]:
+        """check -> fix -> check. ``framed`` is the text with its frame repaired and the
+        findings for the broken frame. Returns (best text, its report, whether fixed)."""
+        repaired, frame_findings = framed or (text, ())
         report = self.check(text)
+        if frame_findings:
+            report = replace(report, violations=tuple(sorted(report.violations + frame_findings, key=lambda v: v.start)))
         self.attempts.append(Attempt(number, source, text, report.violations, usage))
         if not report.violations:
             return text, report, False
-        fixed = self.fix(text)
+        fixed = self.fix(repaired)
         if not _usable_fix(text, report, fixed):
             return text, report, False
         self.attempts.append(Attempt(number, "fix", fixed.text, fixed.report.violations))
@@ -186,7 +263,7 @@ class _Run:
 def _usable_fix(text: str, report: Report, fixed: Any) -> bool:
     """A fix is kept only if it changed something, added no error and left a body to read
     (dropping every offending sentence can leave a greeting and a sign-off alone)."""
-    if not fixed.changed or fixed.text == text or len(fixed.report.errors) > len(report.errors):
+    if fixed.text == text or len(fixed.report.errors) > len(report.errors):
         return False
     return bool(Letter.from_text(fixed.text).body.strip())
 
@@ -217,7 +294,10 @@ def _loop(run: _Run, max_attempts: int, fallback: bool) -> Generator[Messages, R
             continue
         letter, usage = reply
         letter = letter.model_copy(update={"signature": signature_for(run.notes)})
-        text, report, fixed = run.review(number, "model", letter.to_text(), usage)
+        text = letter.to_text()
+        repaired, wrong = frame(letter, run.notes, run.interviewer)
+        framed = (repaired.to_text(), _frame_violations(text, letter, wrong))
+        text, report, fixed = run.review(number, "model", text, usage, framed)
         if report.passed:
             clean = number == 1 and not fixed
             return run.outcome(text, report, "passed" if clean else "fixed", "model+fix" if fixed else "model")

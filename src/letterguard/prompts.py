@@ -26,6 +26,7 @@ from letterguard.resources import data_dir
 __all__ = [
     "WORD_LIMITS",
     "extract_messages",
+    "greeting_for",
     "letter_messages",
     "notes_json",
     "reask_text",
@@ -105,6 +106,11 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value not in ([], "", None)}
 
 
+def greeting_for(interviewer: Interviewer, tone: str = "formal") -> str:
+    """The greeting a letter to this interviewer opens with."""
+    return f"{'Hi' if tone == 'warm' else 'Dear'} {interviewer.salutation_name},"
+
+
 def notes_json(notes: InterviewNotes, interviewer: Interviewer) -> str:
     """The notes as the JSON the model sees, with this letter's reader singled out."""
     data = _compact(notes.model_dump(mode="json", exclude_none=True, exclude={"kind"}))
@@ -123,7 +129,7 @@ def system_prompt(kind: LetterKind, interviewer: Interviewer, rubric: Any = None
         kind_guide=str(guide).strip(),
         word_limit=WORD_LIMITS[kind],
         interviewer=interviewer,
-        greeting=f"{'Hi' if tone == 'warm' else 'Dear'} {interviewer.salutation_name},",
+        greeting=greeting_for(interviewer, tone),
         rules=rules_context(rubric),
     )
 
