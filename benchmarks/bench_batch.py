@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,17 +73,27 @@ def accounted(out: Path) -> tuple[Counter, int]:
     return statuses, sum(1 for n in keys.values() if n > 1)
 
 
-def bench_offline(letters: int) -> bool:
-    from letterguard.batch import BatchOptions
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the drafting processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
+
+def bench_offline(letters: int, processes: int | None) -> bool:
+    from letterguard.batch import BatchOptions, processes_for
+
+    options = BatchOptions(today=date(2026, 5, 13), processes=processes)
     with tempfile.TemporaryDirectory() as tmp:
         source = write_cohort(Path(tmp) / "cohort.jsonl", letters, panel=2)
         out = Path(tmp) / "out"
-        stats, wall = run(source, out, BatchOptions(today=date(2026, 5, 13)))
+        cpu = cpu_seconds()
+        stats, wall = run(source, out, options)
+        cpu = cpu_seconds() - cpu
         files = sum(1 for _ in out.glob("*.txt"))
         rate = stats.finished_letters / wall
-        print(f"offline: {stats.finished_letters} letters, {files} files, {wall:.2f}s wall -> {rate:,.0f} letters/s "
-              f"(target >= 1,000) {dict(stats.done)}")
+        print(f"offline ({processes_for(options, None, letters // 2)} drafting processes, {os.cpu_count()} cores): "
+              f"{stats.finished_letters} letters, {files} files, {wall:.2f}s wall -> {rate:,.0f} letters/s "
+              f"(target >= 1,000); {cpu / max(1, stats.finished_letters) * 1000:.2f} ms CPU per letter; {dict(stats.done)}")
         return rate >= 1000 and files == letters
 
 
@@ -101,7 +113,7 @@ class FakeServer:
         return line.split()[1]
 
     def __exit__(self, *exc_info) -> None:
-        self.proc.terminate()
+        self.proc.send_signal(signal.SIGINT)
         try:
             self.counts = self.proc.communicate(timeout=10)[1].strip()
         except subprocess.TimeoutExpired:
@@ -109,11 +121,11 @@ class FakeServer:
             self.counts = ""
 
 
-def bench_model(letters: int, concurrency: int, latency: float) -> bool:
-    from letterguard.batch import BatchOptions
+def bench_model(letters: int, concurrency: int, latency: float, processes: int | None) -> bool:
+    from letterguard.batch import BatchOptions, processes_for
     from letterguard.model import ModelConfig
 
-    options = BatchOptions(concurrency=concurrency, today=date(2026, 5, 13))
+    options = BatchOptions(concurrency=concurrency, today=date(2026, 5, 13), processes=processes)
     ideal = concurrency / latency
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,13 +135,16 @@ def bench_model(letters: int, concurrency: int, latency: float) -> bool:
             server = FakeServer("--latency", str(latency), "--rate-429", str(rate_429), "--rate-500", str(rate_500))
             with server as base_url:
                 config = ModelConfig(model="fake-letter-model", base_url=base_url, api_key="not-needed", mode="json")
+                cpu = cpu_seconds()
                 stats, wall = run(source, out, options, config)
+                cpu = cpu_seconds() - cpu  # before the server exits: client and drafting processes only
             statuses, duplicates = accounted(out)
             missing = letters - sum(statuses[s] for s in FINAL)
             throughput = stats.finished_letters / stats.elapsed
             print(f"model ({label}): {stats.finished_letters} letters in {stats.elapsed:.2f}s "
                   f"(+{wall - stats.elapsed:.2f}s start-up) = {throughput:.1f} letters/s; ideal {ideal:.0f}/s "
-                  f"-> {throughput / ideal:.2f} of ideal; {dict(statuses)}; missing {missing}, duplicates {duplicates}; "
+                  f"-> {throughput / ideal:.2f} of ideal; {cpu / max(1, stats.finished_letters) * 1000:.1f} ms client CPU per letter; "
+                  f"{processes_for(options, config, letters)} drafting processes; {dict(statuses)}; missing {missing}, duplicates {duplicates}; "
                   f"server {server.counts}")
             ok &= missing == 0 and duplicates == 0
             if rate_429 == rate_500 == 0:
@@ -143,14 +158,15 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--processes", type=int, default=None, help="drafting processes (default: automatic)")
     args = parser.parse_args()
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LETTERGUARD_MODEL"):
         os.environ.pop(name, None)
     ok = True
     if args.mode in ("offline", "all"):
-        ok &= bench_offline(args.letters or 5000)
+        ok &= bench_offline(args.letters or 5000, args.processes)
     if args.mode in ("model", "all"):
-        ok &= bench_model(args.letters or 1000, args.concurrency, args.latency)
+        ok &= bench_model(args.letters or 1000, args.concurrency, args.latency, args.processes)
     print("OK" if ok else "BELOW TARGET")
     sys.exit(0 if ok else 1)
 

@@ -176,3 +176,24 @@ def test_killed_run_resumes_and_every_letter_exists_exactly_once(tmp_path: Path,
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
     for path in out.glob("*.txt"):
         assert path.read_text().rstrip().endswith("@example.com")  # whole letters, signature included
+
+
+def test_drafting_processes_give_the_same_letters(tmp_path: Path) -> None:
+    """--processes 2 spreads letters over worker processes; results match the in-process run."""
+    one = invoke(str(COHORT), "-o", str(tmp_path / "one"), "--today", "2026-11-22", "--processes", "1")
+    two = invoke(str(COHORT), "-o", str(tmp_path / "two"), "--today", "2026-11-22", "--processes", "2")
+    assert one.exit_code == two.exit_code == 0, two.output
+    by_key = {r["key"]: r for r in results(tmp_path / "one")}
+    assert {r["key"] for r in results(tmp_path / "two")} == set(by_key)
+    for path in (tmp_path / "one").glob("*.txt"):
+        assert (tmp_path / "two" / path.name).read_text() == path.read_text()
+
+
+def test_drafting_processes_on_the_model_path(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "c.jsonl", [notes_row(i, panel=2) for i in range(10)])
+    with fake_openai_server.FakeServer(latency=0.01, rate_429=0.1, retry_after=0.01) as url:
+        result = invoke(str(source), "-o", str(tmp_path / "out"), "--base-url", url, "--model", "fake", "--mode", "json",
+                        "--processes", "2", "--today", "2026-05-13")
+    assert result.exit_code == 0, result.output
+    lines = results(tmp_path / "out")
+    assert len({r["key"] for r in lines}) == 20 and {r["status"] for r in lines} <= FINAL

@@ -15,9 +15,10 @@ and the worker loop in ``batch.runner``.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "count_rows",
     "fingerprint",
     "letter_filename",
+    "processes_for",
     "read_rows",
     "run_batch",
 ]
@@ -64,32 +66,72 @@ async def arun_batch(
     stats: BatchStats | None = None,
 ) -> BatchStats:
     """Draft every letter of ``source`` not already in ``out_dir``; write summary.json."""
+    options = _with_fingerprint(options, model_config)
+    rows = read_rows(source)  # raises InputError before anything is written
+    stats = stats or BatchStats()
+    if stats.rows_expected is None:
+        stats.rows_expected = count_rows(source)
+    store = ResultStore(out_dir, retry_rejected=options.retry_rejected).open()
+    runner = None
+    try:
+        with _sigterm_cancels_current_task():
+            async with _drafting(options, model_config, stats.rows_expected) as (drafter, workers):
+                runner = Runner(rows, store, drafter, options, workers=workers, listener=listener, stats=stats)
+                return await runner.run()
+    finally:
+        try:
+            store.write_summary(_summary(stats, source, out_dir, options, model_config))
+        finally:
+            store.close()
+
+
+def processes_for(options: BatchOptions, model_config: ModelConfig | None, rows: int) -> int:
+    """How many drafting processes: ``options.processes``, or a guess worth the ~1 s start.
+
+    Several processes pay off for big offline runs (the composer is CPU-bound) and for
+    highly concurrent runs against a fast server (request plumbing is CPU-bound too); a
+    handful of letters, or a remote model at 8 letters in flight, is faster in-process.
+    """
+    if options.processes:
+        return options.processes
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return 1
+    busy = rows >= 500 if model_config is None else rows >= 200 and options.concurrency >= 16
+    return min(cores, 4) if busy else 1
+
+
+@asynccontextmanager
+async def _drafting(options: BatchOptions, config: ModelConfig | None, rows: int):
+    """Yield (drafter, worker count): in this process, or spread over worker processes."""
+    processes = processes_for(options, config, rows)
+    if processes > 1:
+        from letterguard.batch.pool import ProcessDrafter
+
+        pool = ProcessDrafter(processes, config, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today)
+        try:
+            await pool.start()
+            yield pool, options.concurrency if config is not None else 2 * processes
+        finally:
+            await pool.aclose()
+        return
     from letterguard.guard import adraft
 
-    options = _with_fingerprint(options, model_config)
-    model = _async_model(model_config)
-    rows = read_rows(source)  # raises InputError before anything is written
+    model = _async_model(config)
 
     async def drafter(notes, interviewer, kind):
         return await adraft(
             notes, interviewer, kind, model=model, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today
         )
 
-    store = ResultStore(out_dir, retry_rejected=options.retry_rejected).open()
-    if model is not None:
-        await asyncio.to_thread(_warm_up, model)
-    workers = options.concurrency if model is not None else 1  # the composer is CPU-bound
-    runner = Runner(rows, store, drafter, options, workers=workers, listener=listener, stats=stats)
+    if model is None:
+        yield drafter, 1  # the composer is CPU-bound: more workers only add task switches
+        return
     try:
-        with _sigterm_cancels_current_task():
-            return await runner.run()
+        await asyncio.to_thread(_warm_up, model)
+        yield drafter, options.concurrency
     finally:
-        try:
-            store.write_summary(_summary(runner.stats, source, out_dir, options, model_config))
-        finally:
-            store.close()
-            if model is not None:
-                await model.aclose()
+        await model.aclose()
 
 
 def run_batch(source: Path, out_dir: Path, options: BatchOptions, **kwargs: Any) -> BatchStats:
@@ -141,6 +183,7 @@ def _summary(stats: BatchStats, source: Path, out_dir: Path, options: BatchOptio
         "max_attempts": options.max_attempts,
         "fallback": options.fallback,
         "concurrency": options.concurrency,
+        "processes": processes_for(options, config, stats.rows_expected or 0),
         "rpm": options.rpm,
         "tpm": options.tpm,
     }

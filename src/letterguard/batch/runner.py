@@ -51,6 +51,7 @@ class BatchOptions:
     tpm: float | None = None
     today: date | None = None
     retry_rejected: bool = False
+    processes: int | None = None  # drafting processes; None: decided from the run's size
     fingerprint: tuple[tuple[str, Any], ...] = ()
 
 
@@ -273,16 +274,13 @@ class Runner:
         started = time.perf_counter()
         try:
             outcome = await self.drafter(job.row.notes, job.interviewer, job.kind)
+            fields = outcome if isinstance(outcome, dict) else summarize(outcome)
         except Exception as exc:  # noqa: BLE001 - one broken letter must not stop the cohort
-            outcome, record = None, _record(job, None, error=f"{type(exc).__name__}: {exc}")
-        else:
-            record = _record(job, outcome)
+            fields = _error_fields(exc)
+        record = _record(job, fields)
         record["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        self.limiter.settle(reserved, record.pop("_model_calls"), record["usage"]["total_tokens"])
-        text = outcome.text if outcome is not None else None
-        if text is None:
-            record["file"] = None
-        await self._save(record, text)
+        self.limiter.settle(reserved, fields["model_calls"], fields["usage"]["total_tokens"])
+        await self._save(record, fields["text"])
 
     async def _save(self, record: dict, text: str | None) -> None:
         """Hand a finished letter to the writer thread (bounded backlog keeps memory flat)."""
@@ -311,32 +309,46 @@ class Runner:
         self.listener.on_letter(record, self.stats)
 
 
-def _record(job: Job, outcome: Any, error: str | None = None) -> dict:
-    """One results.jsonl line."""
-    interviewer = job.interviewer
+def summarize(outcome: Any) -> dict:
+    """The picklable part of a guard Outcome that batch records (also sent between processes)."""
+    return {
+        "status": outcome.status,
+        "text": outcome.text,
+        "attempts": len({a.number for a in outcome.attempts}),
+        "model_calls": sum(1 for a in outcome.attempts if a.source == "model"),
+        "source": outcome.source,
+        "usage": outcome.usage.to_dict(),
+        "violations": [v.to_dict() for v in outcome.report.violations],
+        "notice": outcome.notice,
+    }
+
+
+def _record(job: Job, fields: dict) -> dict:
+    """One results.jsonl line (without the letter text)."""
     record: dict[str, Any] = {
         "key": job.key,
         "row": job.row.number,
         "id": job.row.id,
-        "interviewer": interviewer.name,
+        "interviewer": job.interviewer.name,
         "interviewer_index": job.index,
         "kind": job.kind.value,
-        "file": job.file,
+        "file": job.file if fields.get("text") is not None else None,
+        "status": fields["status"],
+        "attempts": fields["attempts"],
+        "source": fields["source"],
+        "usage": fields["usage"],
+        "violations": fields["violations"],
+        "notice": fields.get("notice"),
     }
-    if outcome is None:
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        record.update(status="error", attempts=0, source=None, usage=usage, violations=[], error=error, _model_calls=1)
-        return record
-    record.update(
-        status=outcome.status,
-        attempts=len({a.number for a in outcome.attempts}),
-        source=outcome.source,
-        usage=outcome.usage.to_dict(),
-        violations=[v.to_dict() for v in outcome.report.violations],
-        notice=outcome.notice,
-        _model_calls=sum(1 for a in outcome.attempts if a.source == "model"),
-    )
+    if "error" in fields:
+        record["error"] = fields["error"]
     return record
+
+
+def _error_fields(exc: BaseException) -> dict:
+    usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    return {"status": "error", "text": None, "attempts": 0, "model_calls": 1, "source": None, "usage": usage,
+            "violations": [], "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _unique_name(notes: InterviewNotes, index: int) -> str:

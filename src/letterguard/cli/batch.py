@@ -37,6 +37,7 @@ def batch(
     concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=512, help="Letters drafted at once (model path).")] = 8,
     rpm: Annotated[Optional[float], typer.Option(min=0.001, help="Client-side limit: model requests per minute.")] = None,
     tpm: Annotated[Optional[float], typer.Option(min=1, help="Client-side limit: model tokens per minute.")] = None,
+    processes: Annotated[Optional[int], typer.Option(min=1, max=64, help="Drafting processes (default: more than one only for big or highly concurrent runs).")] = None,
     retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="On a rerun, draft rejected letters again instead of skipping them.")] = False,
     today: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Date the letters are written (default: today).")] = None,
 ) -> None:
@@ -48,7 +49,7 @@ def batch(
     config = _model_config(model, base_url, mode, offline)
     options = BatchOptions(
         kind=kind, max_attempts=max_attempts, fallback=fallback, concurrency=concurrency,
-        rpm=rpm, tpm=tpm, today=today.date() if today else None, retry_rejected=retry_rejected,
+        rpm=rpm, tpm=tpm, today=today.date() if today else None, retry_rejected=retry_rejected, processes=processes,
     )
     try:
         expected = count_rows(source)
