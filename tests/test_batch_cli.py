@@ -101,6 +101,7 @@ def test_bad_rows_are_reported_skipped_and_exit_1(tmp_path: Path) -> None:
         (["bad_header.csv"], "unknown CSV column 'intervewers'"),
         (["cohort.xlsx"], ".jsonl or .csv"),
         (["ok.csv", "--mode", "telepathy"], "unknown --mode"),
+        ([".", "--out-dir", "."], "another folder"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch, args: list[str], message: str) -> None:
@@ -108,7 +109,8 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch, args: li
     (tmp_path / "bad_header.csv").write_text("candidate_name,company,position,intervewers\nA,B,C,D\n")
     (tmp_path / "cohort.xlsx").write_text("x")
     write_csv(tmp_path / "ok.csv", [])
-    result = invoke(*args, "-o", "out", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"} if "--mode" in args else None)
+    out = [] if "--out-dir" in args else ["-o", "out"]
+    result = invoke(*args, *out, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"} if "--mode" in args else None)
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output

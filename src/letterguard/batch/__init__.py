@@ -67,6 +67,8 @@ async def arun_batch(
 ) -> BatchStats:
     """Draft every letter of ``source`` not already in ``out_dir``; write summary.json."""
     options = _with_fingerprint(options, model_config)
+    if source.is_dir() and Path(out_dir).resolve() == source.resolve():
+        raise InputError(f"{out_dir}: write the letters to another folder than the notes (they would be read as notes)")
     rows = read_rows(source)  # raises InputError before anything is written
     stats = stats or BatchStats()
     if stats.rows_expected is None:

@@ -145,7 +145,7 @@ def _rich_progress():
 
     return Progress(
         TextColumn("[bold]letters"),
-        BarColumn(),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TextColumn("{task.fields[counts]}"),
         TimeRemainingColumn(),
