@@ -41,11 +41,7 @@ def _register(argv: list[str]) -> None:
 
     wanted = [argv[1]] if len(argv) > 1 and argv[1] in COMMANDS else COMMANDS
     for name in wanted:
-        try:
-            importlib.import_module(f"letterguard.cli.{name}")
-        except ModuleNotFoundError as exc:  # TODO(lead): drop once every command has landed
-            if exc.name != f"letterguard.cli.{name}":
-                raise
+        importlib.import_module(f"letterguard.cli.{name}")
 
 
 def main() -> None:
