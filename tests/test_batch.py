@@ -141,3 +141,34 @@ def test_cancelling_stops_cleanly_and_keeps_finished_letters(tmp_path: Path) -> 
     assert rest.calls == 50 - stats.finished_letters
     keys = [r["key"] for r in results(out)]
     assert len(keys) == len(set(keys)) == 50
+
+
+def test_memory_is_flat_in_the_number_of_rows(tmp_path: Path) -> None:
+    """Ten times the rows, about the same peak memory: nothing the runner holds grows with
+    the input. (pydantic-core caches up to 16,384 validated strings, about 1 MiB, so the
+    allowance below is absolute rather than a ratio.)"""
+    import tracemalloc
+
+    class DiscardingStore(ResultStore):  # measure the runner, not the page cache
+        def write_letter(self, name: str, text: str) -> None:
+            pass
+
+        def append(self, record: dict) -> None:
+            pass
+
+    def peak(rows: int) -> int:
+        source = write_jsonl(tmp_path / f"{rows}.jsonl", [notes_row(i) for i in range(rows)])
+
+        async def go() -> None:
+            with DiscardingStore(tmp_path / f"out{rows}") as store:
+                await Runner(read_rows(source), store, FakeDrafter(), BatchOptions(today=TODAY, concurrency=4)).run()
+
+        tracemalloc.start()
+        try:
+            asyncio.run(go())
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(300), peak(3000)
+    assert large - small < 1536 * 1024, (small, large)
