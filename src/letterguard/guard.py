@@ -37,7 +37,8 @@ __all__ = [
     "adraft_all",
     "draft",
     "draft_all",
-    "frame",
+    "frame_findings",
+    "repair_frame",
     "signature_for",
 ]
 
@@ -137,6 +138,7 @@ _SIGN_OFF = re.compile(
     r"(best|kind|warm|many|with|yours|regards|sincerely|respectfully|cordially|all the best)\b", re.IGNORECASE
 )
 DEFAULT_SIGN_OFF = "Kind regards,"
+JUNK_WORDS = 3  # a "greeting" or "sign-off" this short that is neither is junk, not content
 
 
 def _is_greeting(line: str) -> bool:
@@ -147,25 +149,31 @@ def _is_sign_off(line: str) -> bool:
     return "\n" not in line and len(line.split()) <= 4 and (line.endswith(",") or bool(_SIGN_OFF.match(line)))
 
 
-def frame(letter: Letter, notes: InterviewNotes, interviewer: Interviewer) -> tuple[Letter, tuple[str, ...]]:
-    """Repair the formulaic frame of a model's letter: a greeting that is not a greeting
-    becomes the one the notes call for, a sign-off that is not a sign-off becomes "Kind
-    regards,". Misplaced text moves into the body, where the rubric checks it. Returns
-    the repaired letter and which parts ("greeting", "closing") were wrong."""
-    greeting, closing = letter.greeting.strip(), letter.closing.strip()
-    paragraphs = [letter.body.strip()] if letter.body.strip() else []
-    wrong: list[str] = []
-    if not _is_greeting(greeting):
-        wrong.append("greeting")
-        paragraphs[:0] = [greeting] if greeting else []
-        greeting = prompts.greeting_for(interviewer, notes.tone)
-    first = closing.partition("\n")[0]
-    if not _is_sign_off(first.strip()):
-        wrong.append("closing")
-        paragraphs += [closing] if closing else []
-        first = DEFAULT_SIGN_OFF  # any name or contact lines under it give way to the signature
-    fixed = letter.model_copy(update={"greeting": greeting, "body": "\n\n".join(paragraphs), "closing": first.strip()})
-    return fixed, tuple(wrong)
+def frame_findings(text: str) -> tuple[Violation, ...]:
+    """letter_frame errors: the line after the subject must greet the reader, and the
+    line before the signature must be a short sign-off. The rubric reads these lines as
+    text; only the guard knows a model may have put whole sentences there."""
+    letter = Letter.from_text(text)
+    wrong = [
+        part
+        for part, ok in (("greeting", _is_greeting(letter.greeting)), ("closing", _is_sign_off(letter.closing)))
+        if not ok
+    ]
+    return _frame_violations(text, letter, wrong)
+
+
+def repair_frame(text: str, notes: InterviewNotes, interviewer: Interviewer) -> str:
+    """The deterministic part of a frame fix: a junk greeting or sign-off of a few words
+    ("Grace Mwangi", "{") gives way to the greeting the notes call for and "Kind
+    regards,". Whole sentences in the wrong place are left for a re-ask: dropping them
+    would lose what the model meant to say, and moving them would paste nonsense."""
+    letter = Letter.from_text(text)
+    updates: dict[str, str] = {}
+    if not _is_greeting(letter.greeting) and len(letter.greeting.split()) <= JUNK_WORDS:
+        updates["greeting"] = prompts.greeting_for(interviewer, notes.tone)
+    if not _is_sign_off(letter.closing) and len(letter.closing.split()) <= JUNK_WORDS:
+        updates["closing"] = DEFAULT_SIGN_OFF
+    return letter.model_copy(update=updates).to_text() if updates else text
 
 
 def _frame_violations(text: str, letter: Letter, wrong: Sequence[str]) -> tuple[Violation, ...]:
@@ -179,7 +187,7 @@ def _frame_violations(text: str, letter: Letter, wrong: Sequence[str]) -> tuple[
         col = start - (text.rfind("\n", 0, start) + 1) + 1
         end_line = text.count("\n", 0, end) + 1
         end_col = end - (text.rfind("\n", 0, end) + 1) + 1
-        what = "greeting line that greets the reader by name" if part == "greeting" else "sign-off line"
+        what = "greeting line that greets the reader by name" if part == "greeting" else "short sign-off line"
         found.append(
             Violation(
                 rule="letter_frame",
@@ -192,8 +200,8 @@ def _frame_violations(text: str, letter: Letter, wrong: Sequence[str]) -> tuple[
                 end_col=end_col,
                 text=value,
                 message=f"The {part} is not a {what}",
-                why="A letter opens with a greeting to the reader and ends with a short sign-off; anything else reads as broken.",
-                suggestion='Open with "Dear <name>," and close with "Kind regards,"; put sentences in the body.',
+                why="A letter opens with a greeting to the reader and ends with a short sign-off; sentences belong in the body.",
+                suggestion='Put only "Dear <name>," in greeting, only "Kind regards," in closing, and every sentence in body.',
             )
         )
     return tuple(found)
@@ -218,10 +226,17 @@ class _Run:
         return total
 
     def check(self, text: str) -> Report:
-        return check(text, notes=self.notes, kind=self.kind, today=self.today)
+        """The rubric's report plus the guard's own letter_frame findings."""
+        report = check(text, notes=self.notes, kind=self.kind, today=self.today)
+        extra = frame_findings(text)
+        if not extra:
+            return report
+        return replace(report, violations=tuple(sorted(report.violations + extra, key=lambda v: v.start)))
 
     def fix(self, text: str) -> Any:
-        return fix(text, notes=self.notes, kind=self.kind, today=self.today)
+        repaired = repair_frame(text, self.notes, self.interviewer)
+        fixed = fix(repaired, notes=self.notes, kind=self.kind, today=self.today)
+        return replace(fixed, report=self.check(fixed.text))
 
     def outcome(self, text: str | None, report: Report, status: str, source: str, notice: str | None = None) -> Outcome:
         if text is not None and not report.passed:  # the one invariant: never return a failing letter
@@ -239,19 +254,13 @@ class _Run:
             notice=notice,
         )
 
-    def review(
-        self, number: int, source: str, text: str, usage: Usage = Usage(), framed: tuple[str, tuple[Violation, ...]] | None = None
-    ) -> tuple[str, Report, bool]:
-        """check -> fix -> check. ``framed`` is the text with its frame repaired and the
-        findings for the broken frame. Returns (best text, its report, whether fixed)."""
-        repaired, frame_findings = framed or (text, ())
+    def review(self, number: int, source: str, text: str, usage: Usage = Usage()) -> tuple[str, Report, bool]:
+        """check -> fix -> check. Returns (best text, its report, whether the fix made it)."""
         report = self.check(text)
-        if frame_findings:
-            report = replace(report, violations=tuple(sorted(report.violations + frame_findings, key=lambda v: v.start)))
         self.attempts.append(Attempt(number, source, text, report.violations, usage))
         if not report.violations:
             return text, report, False
-        fixed = self.fix(repaired)
+        fixed = self.fix(text)
         if not _usable_fix(text, report, fixed):
             return text, report, False
         self.attempts.append(Attempt(number, "fix", fixed.text, fixed.report.violations))
@@ -294,10 +303,7 @@ def _loop(run: _Run, max_attempts: int, fallback: bool) -> Generator[Messages, R
             continue
         letter, usage = reply
         letter = letter.model_copy(update={"signature": signature_for(run.notes)})
-        text = letter.to_text()
-        repaired, wrong = frame(letter, run.notes, run.interviewer)
-        framed = (repaired.to_text(), _frame_violations(text, letter, wrong))
-        text, report, fixed = run.review(number, "model", text, usage, framed)
+        text, report, fixed = run.review(number, "model", letter.to_text(), usage)
         if report.passed:
             clean = number == 1 and not fixed
             return run.outcome(text, report, "passed" if clean else "fixed", "model+fix" if fixed else "model")
