@@ -42,7 +42,7 @@ def draft(
     force: Annotated[bool, typer.Option("--force", help="Write a status inquiry even before the decision date.")] = False,
     model: Annotated[Optional[str], typer.Option(help="Model name (or LETTERGUARD_MODEL). Without any model the offline composer writes.")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (or OPENAI_BASE_URL).")] = None,
-    mode: Annotated[Optional[Mode], typer.Option(help="Structured output: tools (OpenAI), json or json_schema (local servers without tool calling). Default: tools for OpenAI, json with --base-url.")] = None,
+    mode: Annotated[Optional[Mode], typer.Option(help="Structured output: tools (default; OpenAI, Ollama, llama-cpp-python), json or json_schema (servers without tool calling).")] = None,
     max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Model drafts before falling back.")] = 3,
     no_fallback: Annotated[bool, typer.Option("--no-fallback", help="Never use the offline composer: if no draft passes, print nothing and exit 1.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Print every attempt and what the checker found, on stderr.")] = False,
@@ -52,7 +52,11 @@ def draft(
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", metavar="DIR", help="Write one file per interviewer into DIR.")] = None,
     today: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", help="Date to treat as today (for timing and the letter kind).")] = None,
 ) -> None:
-    """Draft a checked letter to each interviewer in the notes."""
+    """Draft a checked letter to each interviewer in the notes.
+
+    Offline by default; with a model configured, drafts are checked, fixed and re-asked,
+    and the offline composer is the fallback. Exit 0 ok, 1 rejected, 2 bad input.
+    """
     if out is not None and out_dir is not None:
         fail("use either -o FILE or --out-dir DIR, not both")
     day = _today(today)
