@@ -17,18 +17,51 @@ from re import _parser as sre_parse
 
 Requirement = frozenset[str] | None  # any of these strings must occur; None = cannot tell
 
-_LITERALS: set[str] = set()  # every literal any matcher needs, tested once per text
+_LITERALS: set[str] = set()  # every literal any matcher needs
+_finder: tuple[int, re.Pattern[str]] | None = None  # (literal count it was built for, regex)
 _last_text: str | None = None
 _last_present: frozenset[str] = frozenset()
 
 
 def _present(text: str) -> frozenset[str]:
-    """The needed literals that occur in ``text`` (cached for the text being checked)."""
-    global _last_text, _last_present
+    """The needed literals that occur in ``text`` (cached for the text being checked).
+
+    One regex pass finds them all: a trie of the literals inside a lookahead, so every
+    position reports its longest literal, and that literal's prefixes are present too.
+    """
+    global _last_text, _last_present, _finder
     if text is not _last_text:
-        _last_present = frozenset(literal for literal in _LITERALS if literal in text)
+        if _finder is None or _finder[0] != len(_LITERALS):
+            _finder = (len(_LITERALS), re.compile(f"(?=({_trie(sorted(_LITERALS))}))", re.DOTALL))
+        found = {m.group(1) for m in _finder[1].finditer(text)}
+        _last_present = frozenset().union(*map(_literal_prefixes, found)) if found else frozenset()
         _last_text = text
     return _last_present
+
+
+@cache
+def _literal_prefixes(literal: str) -> frozenset[str]:
+    return frozenset(literal[:i] for i in range(1, len(literal) + 1) if literal[:i] in _LITERALS)
+
+
+def _trie(literals: list[str]) -> str:
+    """A regex matching any of ``literals``, longest first, factored by common prefixes."""
+    root: dict = {}
+    for literal in literals:
+        node = root
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_node(root) or "(?!)"
+
+
+def _trie_node(node: dict) -> str:
+    branches = [re.escape(char) + _trie_node(child) for char, child in node.items() if char]
+    if "" in node:
+        branches.append("")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 class Matcher:
@@ -153,10 +186,27 @@ def _sequence(items: list) -> set[str] | None:
     return best
 
 
-def _selectivity(candidate: set[str]) -> tuple[bool, int, int]:
-    """Prefer literals of three or more characters, then fewer of them, then longer."""
+# Words in nearly every letter: a literal made only of these filters nothing out.
+_COMMON = frozenset(
+    "a an and are am as at be but dear for have hi hello i i'm i've i'll in is it me my of on "
+    "our please so that the this thank thanks to very was we were will with would you you're your "
+    "team role position job interview work time today company office".split()
+)
+_RARE_SYMBOLS = frozenset("%[]{}<>$#~|\\^`@*_")
+
+
+def _strength(literal: str) -> int:
+    """Length of the longest uncommon word in ``literal`` (0 = it occurs everywhere)."""
+    if not any(c.isalpha() for c in literal):
+        return 6 if _RARE_SYMBOLS.intersection(literal) else 2
+    return max((len(w) for w in re.findall(r"[a-z'-]+", literal) if w not in _COMMON), default=0)
+
+
+def _selectivity(candidate: set[str]) -> tuple[int, int, int]:
+    """Prefer literals made of uncommon words, then fewer of them, then longer ones."""
+    weakest = min(min(_strength(lit), 6) for lit in candidate)
     shortest = min(map(len, candidate))
-    return shortest >= 3, -len(candidate), shortest
+    return weakest, -len(candidate), shortest
 
 
 def _item(op, arg) -> set[str] | None:
