@@ -312,8 +312,11 @@ def compose(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, t
     present = [slot for slot in _SLOTS if getattr(facts, slot)]
     if not present:
         return letter
+    problems = _problems(letter, notes, kind, today)
+    if not problems:  # the usual case: one check, no baseline needed
+        return letter
     baseline = _problems(_render(facts.without(*present), notes), notes, kind, today)
-    if _problems(letter, notes, kind, today) <= baseline:
+    if problems <= baseline:
         return letter
     keep = [slot for slot in present
             if _problems(_render(facts.without(*(s for s in present if s != slot)), notes), notes, kind, today) <= baseline]
