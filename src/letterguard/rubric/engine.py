@@ -85,6 +85,7 @@ class Rubric:
     def __init__(self, rules: Iterable[Rule]):
         self.rules: tuple[Rule, ...] = tuple(rules)
         self._by_id = {rule.id: rule for rule in self.rules}
+        self._last: tuple = (None, None, None, None, None)  # text, notes, kind, today, report
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
@@ -99,13 +100,22 @@ class Rubric:
         kind: LetterKind | str | None = None,
         today: date | None = None,
     ) -> Report:
-        """Every violation of every rule, in text order."""
+        """Every violation of every rule, in text order.
+
+        The last call is remembered: composer, guard and fixer often re-check the very
+        same letter, and a repeat is then free (reports are immutable).
+        """
+        last_text, last_notes, last_kind, last_today, last_report = self._last
+        if text == last_text and notes is last_notes and kind == last_kind and today == last_today:
+            return last_report
         doc = Document(text)
         letter_kind = LetterKind(kind) if kind else (notes.kind if notes and notes.kind else guess_kind(text))
         ctx = detectors.Context(kind=letter_kind, notes=notes, today=today)
         found = [self._violation(rule, doc, hit) for rule in self.rules for hit in rule.find(doc, ctx)]
         found.sort(key=lambda v: (v.start, v.rule))
-        return Report(text=text, kind=letter_kind, violations=tuple(found))
+        report = Report(text=text, kind=letter_kind, violations=tuple(found))
+        self._last = (text, notes, kind, today, report)
+        return report
 
     def fix(
         self,
