@@ -131,7 +131,7 @@ def shouting(spec: DetectorSpec) -> Detector:
             o_start, o_end = doc.origin(start), doc.origin(end) if end < len(doc.norm) else len(original)
             for match in _CAPS_WORD.finditer(original, o_start, o_end):
                 word = match.group().lower()
-                if word in allowed or not _is_shouted_word(word, shouted):
+                if word in allowed or not _is_shouted_word(word, shouted) or _in_slot(original, *match.span()):
                     continue
                 hits.append(_norm_span(doc, match.span()))
         return hits
@@ -146,6 +146,20 @@ def _is_shouted_word(word: str, shouted: set[str]) -> bool:
         return True
     vowels = sum(c in "aeiouy" for c in word)
     return len(word) >= 6 and vowels / len(word) >= 0.3
+
+
+_SLOT_OPEN = {"[": "]", "{": "}", "<": ">"}
+
+
+def _in_slot(text: str, start: int, end: int) -> bool:
+    """A capitalised word inside a template slot ([POSITION], {NAME}) is a placeholder,
+    which the placeholder rule reports; it is not shouting."""
+    line_start = text.rfind("\n", 0, start) + 1
+    opener = max(text.rfind(o, line_start, start) for o in _SLOT_OPEN)
+    if opener < 0 or text.find(_SLOT_OPEN[text[opener]], opener, start) != -1:
+        return False
+    line_end = text.find("\n", end)
+    return text.find(_SLOT_OPEN[text[opener]], end, len(text) if line_end == -1 else line_end) != -1
 
 
 def _stems(word: str) -> tuple[str, ...]:

@@ -40,6 +40,8 @@ SPACED_VOCABULARY = frozenset(
     "obliged hire hired join joining you".split()
 )
 
+_LONGEST = max(map(len, SPACED_VOCABULARY)) + 1  # letters in the longest watched word, plus a plural "s"
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -113,7 +115,10 @@ def _watched_runs(norm: str, match: re.Match[str]) -> list[tuple[int, int, list[
     fragments = [(s + match.start(), e + match.start()) for s, e in fragments]
     runs, i = [], 0
     while i < len(fragments):
-        for j in range(len(fragments) - 1, i, -1):
+        # a watched word has at most _LONGEST letters, so it spans at most that many fragments
+        for j in range(min(len(fragments) - 1, i + _LONGEST), i, -1):
+            if fragments[j][1] - fragments[i][0] > 2 * _LONGEST + 1:
+                continue
             word = "".join(norm[s:e] for s, e in fragments[i : j + 1])
             if word in SPACED_VOCABULARY or word.rstrip("s") in SPACED_VOCABULARY:
                 runs.append((fragments[i][0], fragments[j][1], fragments[i : j + 1]))
