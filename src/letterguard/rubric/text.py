@@ -113,6 +113,9 @@ def _watched_runs(norm: str, match: re.Match[str]) -> list[tuple[int, int, list[
     """Longest runs of 2+ fragments inside ``match`` whose letters form a watched word."""
     fragments = [m.span() for m in re.finditer(r"[a-z]+", norm[match.start() : match.end()])]
     fragments = [(s + match.start(), e + match.start()) for s, e in fragments]
+    letters = "".join(norm[s:e] for s, e in fragments)
+    if not any(word in letters for word in SPACED_VOCABULARY):
+        return []  # ordinary short words ("i met at the"): no watched word hides here
     runs, i = [], 0
     while i < len(fragments):
         # a watched word has at most _LONGEST letters, so it spans at most that many fragments
