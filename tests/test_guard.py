@@ -190,15 +190,27 @@ def test_junk_frame_is_flagged_and_repaired(notes):
     assert "Grace Mwangi" not in outcome.text and "{" not in outcome.text
 
 
-def test_sentences_in_the_frame_are_reasked_not_dropped(notes):
-    misplaced = letter(greeting="Thank you for the interview about the Data Engineer role.").model_copy(
-        update={"closing": "I look forward to hearing from you soon about the role."}
+def test_sentences_in_the_frame_move_into_the_body(notes):
+    misplaced = letter(greeting="Dear Ms. Shah, Thank you for the interview about the Data Engineer role.").model_copy(
+        update={"closing": "I hope to hear from you soon.\nBest regards,\nAnn"}
     )
-    outcome, model = run(notes, [misplaced, letter()])
+    outcome, model = run(notes, [misplaced])
     assert [v.rule for v in outcome.attempts[0].violations].count("letter_frame") == 2
-    assert outcome.status == "fixed" and outcome.attempts[-1].source == "model"
-    reask = model.calls[1][-1]["content"]
-    assert "[letter_frame]" in reask and "Thank you for the interview about the Data Engineer role." in reask
+    assert (outcome.status, outcome.source) == ("fixed", "model+fix")
+    body = outcome.letter.body
+    assert body.startswith("Thank you for the interview about the Data Engineer role.")
+    assert body.endswith("I hope to hear from you soon.")
+    assert outcome.letter.greeting == "Dear Ms. Shah," and outcome.letter.closing == "Best regards,"
+    assert outcome.letter.signature == "Ann Lee\nann.lee@example.com\n555 0100"
+
+
+def test_moved_sentences_are_still_checked(notes):
+    """Sentences moved out of the closing meet the rubric in the body: a presumptuous
+    closing is fixed there, a leftover placeholder there forces a re-ask."""
+    stuck = letter(greeting="Dear Ms. Shah,").model_copy(update={"closing": "TODO: write a nice closing sentence here"})
+    outcome, model = run(notes, [stuck, letter()])
+    assert len(model.calls) == 2 and "[placeholder]" in model.calls[1][-1]["content"]
+    assert outcome.status == "fixed" and outcome.source == "model"
 
 
 def test_warm_tone_greets_by_first_name():

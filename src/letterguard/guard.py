@@ -138,7 +138,11 @@ _SIGN_OFF = re.compile(
     r"(best|kind|warm|many|with|yours|regards|sincerely|respectfully|cordially|all the best)\b", re.IGNORECASE
 )
 DEFAULT_SIGN_OFF = "Kind regards,"
-JUNK_WORDS = 3  # a "greeting" or "sign-off" this short that is neither is junk, not content
+JUNK_WORDS = 3  # misplaced text this short is junk ("Grace Mwangi", "{"), not content to keep
+
+
+_SALUTATION_HEAD = re.compile(r"((?:dear|hi|hello|good (?:morning|afternoon|evening))\b[^,:\n!?]{0,40}[,:])\s*(.*)", re.IGNORECASE | re.DOTALL)
+_TEMPLATE_MARK = re.compile(r"[\[\]{}<>]")
 
 
 def _is_greeting(line: str) -> bool:
@@ -163,17 +167,47 @@ def frame_findings(text: str) -> tuple[Violation, ...]:
 
 
 def repair_frame(text: str, notes: InterviewNotes, interviewer: Interviewer) -> str:
-    """The deterministic part of a frame fix: a junk greeting or sign-off of a few words
-    ("Grace Mwangi", "{") gives way to the greeting the notes call for and "Kind
-    regards,". Whole sentences in the wrong place are left for a re-ask: dropping them
-    would lose what the model meant to say, and moving them would paste nonsense."""
-    letter = Letter.from_text(text)
-    updates: dict[str, str] = {}
-    if not _is_greeting(letter.greeting) and len(letter.greeting.split()) <= JUNK_WORDS:
-        updates["greeting"] = prompts.greeting_for(interviewer, notes.tone)
-    if not _is_sign_off(letter.closing) and len(letter.closing.split()) <= JUNK_WORDS:
-        updates["closing"] = DEFAULT_SIGN_OFF
-    return letter.model_copy(update=updates).to_text() if updates else text
+    """The deterministic frame fix, as an editor would do it: sentences the model put in
+    the greeting move to the start of the body, sentences in the closing to its end (the
+    rubric then checks them where they belong); junk of a few words ("Grace Mwangi", "{",
+    "[Your Name]") gives way to the greeting the notes call for and "Kind regards,"."""
+    signature = signature_for(notes)
+    core = text.rstrip("\n")
+    if signature and core.endswith(signature):
+        core = core[: -len(signature)].rstrip("\n")
+    letter = Letter.from_text(core)
+    greeting, lead = _repair_greeting(letter.greeting.strip(), prompts.greeting_for(interviewer, notes.tone))
+    closing, tail = _repair_closing(f"{letter.closing}\n{letter.signature}".strip())
+    if not lead and not tail and (greeting, closing) == (letter.greeting.strip(), letter.closing.strip()):
+        return text
+    body = "\n\n".join(part for part in (*lead, letter.body.strip(), *tail) if part)
+    repaired = Letter(subject=letter.subject, greeting=greeting, body=body, closing=closing, signature=signature)
+    return repaired.to_text()
+
+
+def _is_content(text: str) -> bool:
+    return len(text.split()) > JUNK_WORDS
+
+
+def _repair_greeting(greeting: str, expected: str) -> tuple[str, list[str]]:
+    """(greeting to use, paragraphs to put before the body)."""
+    if _is_greeting(greeting) and not _TEMPLATE_MARK.search(greeting):
+        return greeting, []
+    head = _SALUTATION_HEAD.match(greeting)
+    if head and _is_greeting(head.group(1)) and not _TEMPLATE_MARK.search(head.group(1)):
+        return head.group(1), [head.group(2).strip()] if head.group(2).strip() else []
+    rest = head.group(2).strip() if head else greeting
+    return expected, [rest] if _is_content(rest) else []
+
+
+def _repair_closing(closing: str) -> tuple[str, list[str]]:
+    """(sign-off to use, paragraphs to put after the body). Lines under the sign-off are
+    the model's attempt at a signature: the one from the notes replaces them."""
+    lines = [line.strip() for line in closing.splitlines() if line.strip()]
+    index = next((i for i, line in enumerate(lines) if _is_sign_off(line)), None)
+    before = lines if index is None else lines[:index]
+    tail = [line for line in before if _is_content(line)]
+    return (DEFAULT_SIGN_OFF if index is None else lines[index]), tail
 
 
 def _frame_violations(text: str, letter: Letter, wrong: Sequence[str]) -> tuple[Violation, ...]:
