@@ -109,7 +109,7 @@ class Rubric:
         if text == last_text and notes is last_notes and kind == last_kind and today == last_today:
             return last_report
         doc = Document(text)
-        letter_kind = LetterKind(kind) if kind else (notes.kind if notes and notes.kind else guess_kind(text))
+        letter_kind = LetterKind(kind) if kind else (notes.kind if notes and notes.kind else _guess_kind(doc.norm))
         ctx = detectors.Context(kind=letter_kind, notes=notes, today=today)
         found = [self._violation(rule, doc, hit) for rule in self.rules for hit in rule.find(doc, ctx)]
         found.sort(key=lambda v: (v.start, v.rule))
@@ -203,7 +203,10 @@ _FORMAL = re.compile(r"\b(sincerely|respectfully|yours faithfully|yours truly|de
 
 def guess_kind(text: str) -> LetterKind:
     """Guess the letter kind from its wording (used for length limits when none is given)."""
-    norm = Document(text).norm
+    return _guess_kind(Document(text).norm)
+
+
+def _guess_kind(norm: str) -> LetterKind:
     if _REJECTION.search(norm):
         return LetterKind.AFTER_REJECTION
     if _STATUS.search(norm):
