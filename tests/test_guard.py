@@ -191,14 +191,14 @@ def test_junk_frame_is_flagged_and_repaired(notes):
 
 
 def test_sentences_in_the_frame_move_into_the_body(notes):
-    misplaced = letter(greeting="Dear Ms. Shah, Thank you for the interview about the Data Engineer role.").model_copy(
+    misplaced = letter(greeting="Dear Ms. Shah, Thank you for the interview.").model_copy(
         update={"closing": "I hope to hear from you soon.\nBest regards,\nAnn"}
     )
     outcome, model = run(notes, [misplaced])
     assert [v.rule for v in outcome.attempts[0].violations].count("letter_frame") == 2
     assert (outcome.status, outcome.source) == ("fixed", "model+fix")
     body = outcome.letter.body
-    assert body.startswith("Thank you for the interview about the Data Engineer role.")
+    assert body.startswith("Thank you for the interview.\n\n")
     assert body.endswith("I hope to hear from you soon.")
     assert outcome.letter.greeting == "Dear Ms. Shah," and outcome.letter.closing == "Best regards,"
     assert outcome.letter.signature == "Ann Lee\nann.lee@example.com\n555 0100"

@@ -142,11 +142,13 @@ JUNK_WORDS = 3  # misplaced text this short is junk ("Grace Mwangi", "{"), not c
 
 
 _SALUTATION_HEAD = re.compile(r"((?:dear|hi|hello|good (?:morning|afternoon|evening))\b[^,:\n!?]{0,40}[,:])\s*(.*)", re.IGNORECASE | re.DOTALL)
+_AFTER_COMMA = re.compile(r"[,:]\s*\S")
 _TEMPLATE_MARK = re.compile(r"[\[\]{}<>]")
 
 
 def _is_greeting(line: str) -> bool:
-    return "\n" not in line and len(line.split()) <= 8 and bool(_SALUTATION.match(line))
+    """"Dear Ms. Lee," or "Hi Priya": a salutation and a name, nothing after the comma."""
+    return "\n" not in line and len(line.split()) <= 8 and bool(_SALUTATION.match(line)) and not _AFTER_COMMA.search(line)
 
 
 def _is_sign_off(line: str) -> bool:
