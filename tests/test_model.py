@@ -238,3 +238,12 @@ def test_importing_model_does_not_import_openai():
     code = "import letterguard.model, letterguard.guard, sys; print(sorted(m for m in ('openai', 'instructor', 'tenacity') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_extract_notes_needs_a_model(monkeypatch):
+    from letterguard.model import extract_notes
+
+    for name in ("LETTERGUARD_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ModelUnavailable, match="no model configured"):
+        extract_notes("met Priya")

@@ -431,7 +431,13 @@ class AsyncLetterModel(_ModelBase):
             await self._instructor.client.close()
 
 
-def extract_notes(text: str, model: LetterModel) -> InterviewNotes:
-    """Free-form pasted notes -> InterviewNotes via the model (the offline parser goes first)."""
+def extract_notes(text: str, model: LetterModel | None = None) -> InterviewNotes:
+    """Free-form pasted notes -> InterviewNotes via the model (callers try the offline
+    parser first). Without ``model``, the one configured in the environment is used."""
+    if model is None:
+        config = ModelConfig.resolve()
+        if config is None:
+            raise ModelUnavailable("no model configured: set LETTERGUARD_MODEL, OPENAI_API_KEY or OPENAI_BASE_URL")
+        model = LetterModel(config)
     notes, _ = model.extract_notes(text)
     return notes
