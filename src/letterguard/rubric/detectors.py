@@ -127,16 +127,25 @@ def shouting(spec: DetectorSpec) -> Detector:
     def run(doc: Document, ctx: Context) -> list[Hit]:
         hits: list[Hit] = []
         original = doc.original
+        names = _proper_names(ctx.notes)  # a company "IKEA" or a role "TRUE" is not shouting
         for start, end in _scoped(doc, spec.scope):
             o_start, o_end = doc.origin(start), doc.origin(end) if end < len(doc.norm) else len(original)
             for match in _CAPS_WORD.finditer(original, o_start, o_end):
                 word = match.group().lower()
-                if word in allowed or not _is_shouted_word(word, shouted) or _in_slot(original, *match.span()):
+                if word in allowed or word in names or not _is_shouted_word(word, shouted) or _in_slot(original, *match.span()):
                     continue
                 hits.append(_norm_span(doc, match.span()))
         return hits
 
     return run
+
+
+def _proper_names(notes: InterviewNotes | None) -> set[str]:
+    """Words of the names in the notes (people, company, position), folded like letters."""
+    if notes is None:
+        return set()
+    people = [notes.candidate.name, *(p.name for p in notes.interviewers), *(p.address_as or "" for p in notes.interviewers)]
+    return set(_WORD.findall(fold(" ".join([notes.company, notes.position, *people]))))
 
 
 def _is_shouted_word(word: str, shouted: set[str]) -> bool:
