@@ -252,6 +252,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # plain-text letters, never HTML
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the package; no stat() per letter
     )
     env.filters["cap"] = lambda text: text[:1].upper() + text[1:]
     return env

@@ -57,6 +57,7 @@ def _env() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,
+        auto_reload=False,  # templates ship with the package; no stat() per prompt
     )
 
 
