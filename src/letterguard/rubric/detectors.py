@@ -80,20 +80,30 @@ def _gated(detector: Detector, spec: DetectorSpec) -> Detector:
     return run
 
 
-def _matches(doc: Document, spec: DetectorSpec, pattern: Matcher, exclude: Matcher | None, unless: Matcher | None) -> list[Hit]:
+def _matches(
+    doc: Document, spec: DetectorSpec, pattern: Matcher, exclude: Matcher | None, unless: Matcher | None, floor: int = 0
+) -> list[Hit]:
+    """Pattern hits minus excluded, quoted and conditional ones.
+
+    Exclusions are only computed when there are more than ``floor`` raw hits: most letters
+    have none (or, for a count, too few to matter), and the filters would be wasted work.
+    """
+    scopes = _scoped(doc, spec.scope)
+    raw = [hit for start, end in scopes for hit in pattern.finditer(doc.norm, start, end) if hit[0] != hit[1]]
+    if len(raw) <= floor:
+        return []
+    excluded = [span for start, end in scopes for span in exclude.finditer(doc.norm, start, end)] if exclude else []
     hits: list[Hit] = []
-    excluded = [span for start, end in _scoped(doc, spec.scope) for span in exclude.finditer(doc.norm, start, end)] if exclude else []
-    for start, end in _scoped(doc, spec.scope):
-        for hit in pattern.finditer(doc.norm, start, end):
-            if hit[0] == hit[1] or excluded and _overlaps(hit, excluded):
+    for hit in raw:
+        if excluded and _overlaps(hit, excluded):
+            continue
+        if spec.skip_quotes and doc.in_quote(hit[0]):
+            continue
+        if unless is not None:
+            s_start, s_end = doc.sentence_at(hit[0])
+            if unless.search(doc.norm, s_start, max(s_end, hit[1])):
                 continue
-            if spec.skip_quotes and doc.in_quote(hit[0]):
-                continue
-            if unless is not None:
-                s_start, s_end = doc.sentence_at(hit[0])
-                if unless.search(doc.norm, s_start, max(s_end, hit[1])):
-                    continue
-            hits.append(hit)
+        hits.append(hit)
     return hits
 
 
@@ -113,7 +123,7 @@ def count(spec: DetectorSpec) -> Detector:
     limit = spec.max or 0
 
     def run(doc: Document, ctx: Context) -> list[Hit]:
-        hits = _matches(doc, spec, pattern, exclude, unless) if pattern else []
+        hits = _matches(doc, spec, pattern, exclude, unless, floor=limit) if pattern else []
         return hits[limit:] if len(hits) > limit else []
 
     return run

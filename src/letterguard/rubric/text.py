@@ -22,7 +22,7 @@ _LOOKALIKES = str.maketrans(
 _SPACED_WORD = re.compile(r"\b(?:[a-z]{1,3}[ .\-_*]){2,}[a-z]{1,3}\b")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _GREETING = re.compile(
-    r"^(dear|hi|hello|hey|good (morning|afternoon|evening)|greetings|to whom|hiya|morning)\b"
+    r"^(dear|hi|hello|hey|good (morning|afternoon|evening|day)|greetings|to whom|hiya|morning|respected)\b"
 )
 _SIGNOFF = re.compile(
     r"^(best|kind|warm|warmest|many|with|yours|regards|sincerely|respectfully|thanks|thank you|"
