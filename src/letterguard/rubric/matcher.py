@@ -17,31 +17,32 @@ from re import _parser as sre_parse
 
 Requirement = frozenset[str] | None  # any of these strings must occur; None = cannot tell
 
-_LITERALS: set[str] = set()  # every literal any matcher needs
+_USERS: dict[str, list[_Lazy]] = {}  # literal -> the alternatives it gates
 _finder: tuple[int, re.Pattern[str]] | None = None  # (literal count it was built for, regex)
 _last_text: str | None = None
-_last_present: frozenset[str] = frozenset()
+_last_active: set[_Lazy] = set()
 
 
-def _present(text: str) -> frozenset[str]:
-    """The needed literals that occur in ``text`` (cached for the text being checked).
+def _active(text: str) -> set[_Lazy]:
+    """The alternatives whose literals occur in ``text`` (cached for the text being checked).
 
-    One regex pass finds them all: a trie of the literals inside a lookahead, so every
+    One regex pass finds every literal: a trie of them inside a lookahead, so every
     position reports its longest literal, and that literal's prefixes are present too.
     """
-    global _last_text, _last_present, _finder
+    global _last_text, _last_active, _finder
     if text is not _last_text:
-        if _finder is None or _finder[0] != len(_LITERALS):
-            _finder = (len(_LITERALS), re.compile(f"(?=({_trie(sorted(_LITERALS))}))", re.DOTALL))
+        if _finder is None or _finder[0] != len(_USERS):
+            _finder = (len(_USERS), re.compile(f"(?=({_trie(sorted(_USERS))}))", re.DOTALL))
         found = {m.group(1) for m in _finder[1].finditer(text)}
-        _last_present = frozenset().union(*map(_literal_prefixes, found)) if found else frozenset()
+        present = set().union(*map(_literal_prefixes, found)) if found else set()
+        _last_active = {part for literal in present for part in _USERS[literal]}
         _last_text = text
-    return _last_present
+    return _last_active
 
 
 @cache
 def _literal_prefixes(literal: str) -> frozenset[str]:
-    return frozenset(literal[:i] for i in range(1, len(literal) + 1) if literal[:i] in _LITERALS)
+    return frozenset(literal[:i] for i in range(1, len(literal) + 1) if literal[:i] in _USERS)
 
 
 def _trie(literals: list[str]) -> str:
@@ -68,32 +69,32 @@ class Matcher:
     """A union of regex alternatives with literal pre-filters."""
 
     def __init__(self, patterns: list[str]):
-        self._parts: list[tuple[_Lazy, Requirement]] = []
+        self._always: list[_Lazy] = []  # alternatives with no literal to filter on
+        self._gated: set[_Lazy] = set()
         for pattern in patterns:
             for alternative in split_alternatives(pattern):
-                needs = required_literals(alternative)
-                _LITERALS.update(needs or ())
-                self._parts.append((_Lazy(alternative), needs))
+                part, needs = _Lazy(alternative), required_literals(alternative)
+                if needs is None:
+                    self._always.append(part)
+                    continue
+                self._gated.add(part)
+                for literal in needs:
+                    _USERS.setdefault(literal, []).append(part)
 
     def __bool__(self) -> bool:
-        return bool(self._parts)
+        return bool(self._always or self._gated)
+
+    def _parts_for(self, text: str) -> list[_Lazy]:
+        return [*self._always, *(self._gated & _active(text))] if self._gated else self._always
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         end = len(text) if end is None else end
-        present = _present(text)
-        spans: list[tuple[int, int]] = []
-        for compiled, needs in self._parts:
-            if needs is None or not needs.isdisjoint(present):
-                spans.extend(m.span() for m in compiled.finditer(text, start, end))
+        spans = [m.span() for part in self._parts_for(text) for m in part.finditer(text, start, end)]
         return _leftmost_non_overlapping(spans) if len(spans) > 1 else spans
 
     def search(self, text: str, start: int = 0, end: int | None = None) -> bool:
         end = len(text) if end is None else end
-        present = _present(text)
-        return any(
-            (needs is None or not needs.isdisjoint(present)) and compiled.search(text, start, end)
-            for compiled, needs in self._parts
-        )
+        return any(part.search(text, start, end) for part in self._parts_for(text))
 
 
 class _Lazy:
