@@ -2,13 +2,14 @@
 
 `heldout_letters.jsonl` holds paraphrases the dev corpus does not use and clean letters with
 near-misses, labelled against shared/etiquette-rules.md (not against what the checker does).
-It was written in thirteen batches (135, 40, 40, 30, 25, 60, 31, 30, 28, 24, 22, 20, 15
-letters; the last eight, ids `b2-` to `b9-`, by a second writer in other voices: terse notes,
+It was written in fourteen batches (135, 40, 40, 30, 25, 60, 31, 30, 28, 24, 22, 20, 15, 15
+letters; the last nine, ids `b2-` to `b10-`, by a second writer in other voices: terse notes,
 Indian, Nigerian, Filipino, Gulf, Korean and South African English, trades, hospitality,
-academia, the NHS, the civil service, aviation, the forces; `b5-` is mostly clean letters about
-other people's hardship, conditional logistics and generic statements). Each batch was scored
-before the rubric was tuned on it (blind macro-F1 over the core rules: 0.58, 0.48, 0.71, 0.75,
-0.60, 0.60, 0.51, 0.60, 0.60, 0.77, 0.56, 0.79, 0.68), so these thresholds guard against
+academia, the NHS, the civil service, aviation, the forces; `b5-` and `b10-` are mostly clean
+letters aimed at the pattern families: other people's hardship, interview-stage logistics,
+conditional plans, generic statements). Each batch was scored before the rubric was tuned on
+it (blind macro-F1 over the core rules: 0.58, 0.48, 0.71, 0.75, 0.60, 0.60, 0.51, 0.60, 0.60,
+0.77, 0.56, 0.79, 0.68, 0.70), so these thresholds guard against
 regressions, not against unseen wording. Keep them a small margin below the reached scores
 (1.0 on every rule when written).
 """
