@@ -74,7 +74,7 @@ def sample_notes(**changes):
     return InterviewNotes(**data)
 
 
-def offline_letter(notes, interviewer, kind, today=None) -> Letter:
+def offline_letter(notes, interviewer, kind, today=None, rubric=None) -> Letter:
     """Stands in for the offline composer: a plain letter that passes the rubric."""
     return Letter(
         subject=f"{notes.position} interview",

@@ -199,3 +199,25 @@ def test_drafting_processes_on_the_model_path(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = results(tmp_path / "out")
     assert len({r["key"] for r in lines}) == 20 and {r["status"] for r in lines} <= FINAL
+
+
+def test_a_custom_rubric_guards_every_letter_and_is_part_of_the_key(tmp_path: Path) -> None:
+    """--rubric reaches the guard (in worker processes too); changing the rules redrafts."""
+    house = tmp_path / "house.toml"
+    house.write_text(
+        '[[rule]]\nid = "no_synergy"\nseverity = "error"\nmessage = "Buzzword"\nwhy = "House style."\n'
+        'suggestion = "Say what you mean."\n[[rule.detect]]\nkind = "phrases"\npatterns = ["\\\\bsynergy\\\\b"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = [str(COHORT), "-o", str(out), "--today", "2026-11-22"]
+    assert invoke(*args).exit_code == 0
+    custom = invoke(*args, "--rubric", str(house), "--processes", "2")
+    assert custom.exit_code == 0, custom.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["this_run"]["skipped_already_done"] == 0  # other rules, other letters
+    again = invoke(*args, "--rubric", str(house))
+    assert json.loads((out / "summary.json").read_text())["this_run"]["skipped_already_done"] == expected_letters(COHORT)
+    assert again.exit_code == 0
+    broken = invoke(*args, "--rubric", str(tmp_path / "missing.toml"))
+    assert broken.exit_code == 2 and "missing.toml" in broken.output

@@ -184,3 +184,21 @@ def test_free_form_notes_are_read_by_the_model(fake_model):
     assert "read by the model" in result.stderr
     assert "Ann Lee" in result.stdout
     fake.assert_done()
+
+
+def test_custom_rubric_reaches_the_guard(fake_model, tmp_path):
+    """A house rule from --rubric sends a draft back to the model like a built-in rule."""
+    house = tmp_path / "house.toml"
+    house.write_text(
+        '[[rule]]\nid = "no_synergy"\nseverity = "error"\nmessage = "Buzzword"\nwhy = "House style."\n'
+        'suggestion = "Say what you mean."\n[[rule.detect]]\nkind = "phrases"\npatterns = ["\\\\bsynergy\\\\b"]\n',
+        encoding="utf-8",
+    )
+    buzz = letter("Thank you for meeting me about the Night Charge Nurse role. I felt real synergy.")
+    model = fake_model([buzz, letter("Thank you for meeting me about the Night Charge Nurse role.")])
+    result = invoke(
+        str(ONE), "--today", "2026-03-02", "--model", "m", "--base-url", "http://llm.test/v1", "--rubric", str(house), "--explain"
+    )
+    assert result.exit_code == 0, result.output
+    assert "no_synergy" in result.stderr and "synergy" not in result.stdout
+    model.assert_done()

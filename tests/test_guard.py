@@ -219,3 +219,35 @@ def test_warm_tone_greets_by_first_name():
     notes = sample_notes(tone="warm", interviewers=[Interviewer(name="Priya Shah", address_as="Priya")])
     repaired = guard.repair_frame(framed("Priya Shah", "Best,"), notes, notes.interviewers[0])
     assert "\n\nHi Priya,\n\n" in repaired
+
+
+HOUSE_RULE = """
+[[rule]]
+id = "no_synergy"
+severity = "error"
+message = "Buzzword"
+why = "House style."
+suggestion = "Say what you mean."
+[[rule.detect]]
+kind = "phrases"
+patterns = ["\\\\bsynergy\\\\b"]
+[rule.examples]
+bad = ["Dear Ms. Shah,\\n\\nThe synergy was clear.\\n\\nBest,\\nAnn"]
+good = ["Dear Ms. Shah,\\n\\nThe pipeline talk was clear.\\n\\nBest,\\nAnn"]
+"""
+
+
+def test_a_custom_rubric_guards_the_draft_and_shapes_the_prompt(notes, tmp_path):
+    from letterguard.rubric import load_rubric
+
+    path = tmp_path / "house.toml"
+    path.write_text(HOUSE_RULE, encoding="utf-8")
+    house = load_rubric([path])
+    buzz = letter("Thank you for talking with me today about the Data Engineer role. I felt real synergy.")
+    model = FakeModel([buzz, letter()])
+    outcome = guard.draft(notes, notes.interviewers[0], KIND, model=model, rubric=house)
+    model.assert_done()
+    assert outcome.status == "fixed" and "synergy" not in outcome.text
+    first, second = model.calls
+    assert "Buzzword" in first[0]["content"]  # the rules section is rendered from this rubric
+    assert '[no_synergy] (error) "synergy"' in second[-1]["content"]

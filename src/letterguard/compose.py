@@ -28,6 +28,8 @@ from letterguard.notes import InterviewNotes, Interviewer
 if TYPE_CHECKING:
     import jinja2
 
+    from letterguard.rubric import Rubric
+
 __all__ = ["clean_fragment", "compose", "compose_all"]
 
 MAX_FRAGMENT_WORDS = 12
@@ -295,13 +297,17 @@ def _signature(notes: InterviewNotes) -> str:
 # --- the rubric as a safety net ----------------------------------------------------------
 
 
-def _problems(letter: Letter, notes: InterviewNotes, kind: LetterKind, today: date | None) -> set[str]:
-    from letterguard.rubric import check
+def _problems(letter: Letter, notes: InterviewNotes, kind: LetterKind, today: date | None, rubric: Rubric | None) -> set[str]:
+    if rubric is None:
+        from letterguard.rubric import default_rubric
 
-    return check(letter.to_text(), notes=notes, kind=kind, today=today).rules_broken() - _TIMING_ONLY
+        rubric = default_rubric()
+    return rubric.check(letter.to_text(), notes=notes, kind=kind, today=today).rules_broken() - _TIMING_ONLY
 
 
-def compose(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, today: date | None = None) -> Letter:
+def compose(
+    notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, today: date | None = None, rubric: Rubric | None = None
+) -> Letter:
     """Write one letter of ``kind`` to ``interviewer`` from the notes alone.
 
     A fragment from the notes that would make the letter break a rule (in its sentence)
@@ -313,16 +319,16 @@ def compose(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, t
     present = [slot for slot in _SLOTS if getattr(facts, slot)]
     if not present:
         return letter
-    problems = _problems(letter, notes, kind, today)
+    problems = _problems(letter, notes, kind, today, rubric)
     if not problems:  # the usual case: one check, no baseline needed
         return letter
-    baseline = _problems(_render(facts.without(*present), notes), notes, kind, today)
+    baseline = _problems(_render(facts.without(*present), notes), notes, kind, today, rubric)
     if problems <= baseline:
         return letter
     keep = [slot for slot in present
-            if _problems(_render(facts.without(*(s for s in present if s != slot)), notes), notes, kind, today) <= baseline]
+            if _problems(_render(facts.without(*(s for s in present if s != slot)), notes), notes, kind, today, rubric) <= baseline]
     letter = _render(facts.without(*(s for s in present if s not in keep)), notes)
-    if keep and _problems(letter, notes, kind, today) <= baseline:
+    if keep and _problems(letter, notes, kind, today, rubric) <= baseline:
         return letter
     return _render(facts.without(*present), notes)
 

@@ -27,7 +27,7 @@ from letterguard.kinds import LetterKind
 from letterguard.letter import Letter
 from letterguard.model import ModelError, ModelUnavailable, Usage
 from letterguard.notes import InterviewNotes, Interviewer
-from letterguard.rubric import Report, Severity, Violation, check, fix
+from letterguard.rubric import Report, Rubric, Severity, Violation, default_rubric
 
 __all__ = [
     "Attempt",
@@ -252,6 +252,7 @@ class _Run:
     interviewer: Interviewer
     kind: LetterKind
     today: date | None
+    rubric: Rubric
     attempts: list[Attempt] = field(default_factory=list)
 
     @property
@@ -263,7 +264,7 @@ class _Run:
 
     def check(self, text: str) -> Report:
         """The rubric's report plus the guard's own letter_frame findings."""
-        report = check(text, notes=self.notes, kind=self.kind, today=self.today)
+        report = self.rubric.check(text, notes=self.notes, kind=self.kind, today=self.today)
         extra = frame_findings(text)
         if not extra:
             return report
@@ -271,7 +272,7 @@ class _Run:
 
     def fix(self, text: str) -> Any:
         repaired = repair_frame(text, self.notes, self.interviewer)
-        fixed = fix(repaired, notes=self.notes, kind=self.kind, today=self.today)
+        fixed = self.rubric.fix(repaired, notes=self.notes, kind=self.kind, today=self.today, interviewer=self.interviewer)
         return replace(fixed, report=self.check(fixed.text))
 
     def outcome(self, text: str | None, report: Report, status: str, source: str, notice: str | None = None) -> Outcome:
@@ -328,6 +329,7 @@ def _loop(run: _Run, max_attempts: int, fallback: bool) -> Generator[Messages, R
             last_draft=last_text,
             violations=last_report.violations if last_report else (),
             error=error,
+            rubric=run.rubric,
         )
         reply = yield messages
         if isinstance(reply, ModelError):
@@ -351,15 +353,17 @@ def _loop(run: _Run, max_attempts: int, fallback: bool) -> Generator[Messages, R
     return _compose(run, number=number, notice=f"{reason}; used the offline composer instead")
 
 
-def _compose_letter(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, today: date | None) -> Letter:
+def _compose_letter(
+    notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind, today: date | None, rubric: Rubric | None = None
+) -> Letter:
     from letterguard.compose import compose
 
-    return compose(notes, interviewer, kind, today=today)
+    return compose(notes, interviewer, kind, today=today, rubric=rubric)
 
 
 def _compose(run: _Run, number: int = 1, notice: str | None = None) -> Outcome:
     """The offline path (also the fallback): compose -> check -> fix -> check."""
-    letter = _compose_letter(run.notes, run.interviewer, run.kind, run.today)
+    letter = _compose_letter(run.notes, run.interviewer, run.kind, run.today, run.rubric)
     text, report, fixed = run.review(number, "composer", letter.to_text())
     if notice is not None:
         return run.outcome(text, report, "fallback", "fallback", notice=notice)
@@ -369,8 +373,8 @@ def _compose(run: _Run, number: int = 1, notice: str | None = None) -> Outcome:
 # -- drivers --------------------------------------------------------------------------
 
 
-def _start(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind | str, today: date | None) -> _Run:
-    return _Run(notes=notes, interviewer=interviewer, kind=LetterKind(kind), today=today)
+def _start(notes: InterviewNotes, interviewer: Interviewer, kind: LetterKind | str, today: date | None, rubric: Rubric | None) -> _Run:
+    return _Run(notes=notes, interviewer=interviewer, kind=LetterKind(kind), today=today, rubric=rubric if rubric is not None else default_rubric())
 
 
 def draft(
@@ -382,9 +386,10 @@ def draft(
     max_attempts: int = 3,
     fallback: bool = True,
     today: date | None = None,
+    rubric: Rubric | None = None,
 ) -> Outcome:
     """One letter to one interviewer, checked; with ``model=None`` the offline composer."""
-    run = _start(notes, interviewer, kind, today)
+    run = _start(notes, interviewer, kind, today, rubric)
     if model is None:
         return _compose(run)
     loop = _loop(run, max(1, max_attempts), fallback)
@@ -409,9 +414,10 @@ async def adraft(
     max_attempts: int = 3,
     fallback: bool = True,
     today: date | None = None,
+    rubric: Rubric | None = None,
 ) -> Outcome:
     """``draft`` for asyncio: the same loop, awaiting ``model.awrite``."""
-    run = _start(notes, interviewer, kind, today)
+    run = _start(notes, interviewer, kind, today, rubric)
     if model is None:
         return _compose(run)
     loop = _loop(run, max(1, max_attempts), fallback)

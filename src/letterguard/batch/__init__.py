@@ -26,6 +26,7 @@ from letterguard.batch.rows import CSV_COLUMNS, InputError, Row, count_rows, rea
 from letterguard.batch.runner import STATUSES, BatchListener, BatchOptions, BatchStats, Runner
 from letterguard.batch.store import RESULTS, SUMMARY, ResultStore, StoreError, letter_filename
 from letterguard.model import ModelConfig
+from letterguard.rubric.engine import RubricChoice
 
 __all__ = [
     "CSV_COLUMNS",
@@ -110,7 +111,9 @@ async def _drafting(options: BatchOptions, config: ModelConfig | None, rows: int
     if processes > 1:
         from letterguard.batch.pool import ProcessDrafter
 
-        pool = ProcessDrafter(processes, config, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today)
+        pool = ProcessDrafter(
+            processes, config, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today, rubric=options.rubric
+        )
         try:
             await pool.start()
             yield pool, options.concurrency if config is not None else 2 * processes
@@ -120,10 +123,12 @@ async def _drafting(options: BatchOptions, config: ModelConfig | None, rows: int
     from letterguard.guard import adraft
 
     model = _async_model(config)
+    rubric = options.rubric.load()
 
     async def drafter(notes, interviewer, kind):
         return await adraft(
-            notes, interviewer, kind, model=model, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today
+            notes, interviewer, kind,
+            model=model, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today, rubric=rubric,
         )
 
     if model is None:
@@ -159,7 +164,8 @@ def _sigterm_cancels_current_task() -> Iterator[None]:
 def _with_fingerprint(options: BatchOptions, config: ModelConfig | None) -> BatchOptions:
     from dataclasses import replace
 
-    return replace(options, fingerprint=fingerprint(config))
+    extra = () if options.rubric == RubricChoice() else (("rubric", options.rubric.fingerprint()),)
+    return replace(options, fingerprint=fingerprint(config) + extra)
 
 
 def _async_model(config: ModelConfig | None):

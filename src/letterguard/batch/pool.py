@@ -43,9 +43,11 @@ class _Worker:
 class ProcessDrafter:
     """``await drafter(notes, interviewer, kind) -> dict`` (see ``summarize``), in N processes."""
 
-    def __init__(self, processes: int, model_config: Any, *, max_attempts: int, fallback: bool, today: date | None) -> None:
+    def __init__(
+        self, processes: int, model_config: Any, *, max_attempts: int, fallback: bool, today: date | None, rubric: Any = None
+    ) -> None:
         self.processes = processes
-        self.settings = (model_config, max_attempts, fallback, today)
+        self.settings = (model_config, max_attempts, fallback, today, rubric)
         self._workers: list[_Worker] = []
         self._ids = itertools.count()
 
@@ -143,7 +145,8 @@ def _child_main(conn: Any, settings: tuple) -> None:
 async def _child_loop(conn: Any, settings: tuple) -> None:
     from letterguard.guard import adraft
 
-    config, max_attempts, fallback, today = settings
+    config, max_attempts, fallback, today, choice = settings
+    rubric = choice.load() if choice is not None else None
     model = None
     if config is not None:
         from letterguard.model import AsyncLetterModel
@@ -156,7 +159,7 @@ async def _child_loop(conn: Any, settings: tuple) -> None:
 
     async def one(job_id: int, notes: InterviewNotes, interviewer: Interviewer, kind: str) -> None:
         try:
-            outcome = await adraft(notes, interviewer, kind, model=model, max_attempts=max_attempts, fallback=fallback, today=today)
+            outcome = await adraft(notes, interviewer, kind, model=model, max_attempts=max_attempts, fallback=fallback, today=today, rubric=rubric)
             reply = summarize(outcome)
         except Exception as exc:  # noqa: BLE001 - reported to the parent as this letter's error
             reply = {"error": f"{type(exc).__name__}: {exc}"}

@@ -29,6 +29,7 @@ from letterguard.batch.rows import Row
 from letterguard.batch.store import ResultStore, file_prefix, slug
 from letterguard.kinds import LetterKind
 from letterguard.notes import InterviewNotes, Interviewer
+from letterguard.rubric.engine import RubricChoice
 
 __all__ = ["BAD_ROW_LIMIT", "BatchListener", "BatchOptions", "BatchStats", "Drafter", "Job", "Runner", "STATUSES"]
 
@@ -52,6 +53,7 @@ class BatchOptions:
     today: date | None = None
     retry_rejected: bool = False
     processes: int | None = None  # drafting processes; None: decided from the run's size
+    rubric: RubricChoice = RubricChoice()  # extra rubric files and rule filters the guard uses
     fingerprint: tuple[tuple[str, Any], ...] = ()
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from letterguard.cli import app
-from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail
+from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail, rubric_choice
 from letterguard.kinds import LetterKind
 
 EXIT_INTERRUPTED = 130
@@ -40,6 +40,9 @@ def batch(
     processes: Annotated[Optional[int], typer.Option(min=1, max=64, help="Drafting processes (default: more than one only for big or highly concurrent runs).")] = None,
     retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="On a rerun, draft rejected letters again instead of skipping them.")] = False,
     today: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Date the letters are written (default: today).")] = None,
+    rubric: Annotated[Optional[list[Path]], typer.Option("--rubric", help="Extra rubric TOML file (repeatable); the guard checks every letter with it.")] = None,
+    select: Annotated[Optional[list[str]], typer.Option(help="Only these rule ids (repeatable or comma-separated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rule ids (repeatable or comma-separated).")] = None,
 ) -> None:
     """Draft one checked letter per interviewer for every row of INPUT; rerun to resume.
 
@@ -50,6 +53,7 @@ def batch(
     options = BatchOptions(
         kind=kind, max_attempts=max_attempts, fallback=fallback, concurrency=concurrency,
         rpm=rpm, tpm=tpm, today=today.date() if today else None, retry_rejected=retry_rejected, processes=processes,
+        rubric=rubric_choice(rubric, select, ignore),
     )
     try:
         expected = count_rows(source)

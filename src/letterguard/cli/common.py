@@ -42,19 +42,28 @@ def split_ids(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def build_rubric(rubric_files: list[Path] | None, select: list[str] | None, ignore: list[str] | None):
-    """The built-in rubric plus project config plus command-line overrides."""
+def rubric_choice(rubric_files: list[Path] | None, select: list[str] | None, ignore: list[str] | None):
+    """The built-in rubric plus project config plus command-line overrides, loaded once
+    here so a broken rubric file is a one-line error before any work starts."""
     from letterguard.config import ConfigError, find_config
-    from letterguard.rubric import RubricError, load_rubric
+    from letterguard.rubric import RubricChoice, RubricError
 
     try:
         config = find_config()
-        files = [*config.rubric, *(rubric_files or [])]
-        chosen = split_ids(select) or config.select or None
-        skipped = split_ids(ignore) or config.ignore or None
-        return load_rubric(files, select=chosen, ignore=skipped)
-    except (ConfigError, RubricError) as exc:
+        choice = RubricChoice(
+            files=tuple(str(path) for path in [*config.rubric, *(rubric_files or [])]),
+            select=tuple(split_ids(select) or config.select or ()),
+            ignore=tuple(split_ids(ignore) or config.ignore or ()),
+        )
+        choice.load()
+        return choice
+    except (ConfigError, RubricError, OSError) as exc:
         fail(str(exc))
+
+
+def build_rubric(rubric_files: list[Path] | None, select: list[str] | None, ignore: list[str] | None):
+    """The rubric ``rubric_choice`` names."""
+    return rubric_choice(rubric_files, select, ignore).load()
 
 
 def stdin_is_terminal() -> bool:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from letterguard.cli import app
-from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, fail, stdin_is_terminal
+from letterguard.cli.common import EXIT_FINDINGS, EXIT_OK, build_rubric, fail, stdin_is_terminal
 from letterguard.kinds import LetterKind
 
 
@@ -51,6 +51,9 @@ def draft(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the letter(s) to FILE instead of stdout.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", metavar="DIR", help="Write one file per interviewer into DIR.")] = None,
     today: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", help="Date to treat as today (for timing and the letter kind).")] = None,
+    rubric: Annotated[Optional[list[Path]], typer.Option("--rubric", help="Extra rubric TOML file (repeatable); the guard checks drafts with it too.")] = None,
+    select: Annotated[Optional[list[str]], typer.Option(help="Only these rule ids (repeatable or comma-separated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rule ids (repeatable or comma-separated).")] = None,
 ) -> None:
     """Draft a checked letter to each interviewer in the notes.
 
@@ -60,6 +63,7 @@ def draft(
     if out is not None and out_dir is not None:
         fail("use either -o FILE or --out-dir DIR, not both")
     day = _today(today)
+    the_rubric = build_rubric(rubric, select, ignore)
     config = _config(model, base_url, mode.value if mode else None)
     notes = _notes(notes_file, config)
     the_kind = _kind(notes, kind, day, force)
@@ -72,7 +76,9 @@ def draft(
 
         letter_model = LetterModel(config)
     with _progress(config):
-        outcomes = draft_all(notes, the_kind, model=letter_model, max_attempts=max_attempts, fallback=not no_fallback, today=day)
+        outcomes = draft_all(
+            notes, the_kind, model=letter_model, max_attempts=max_attempts, fallback=not no_fallback, today=day, rubric=the_rubric
+        )
     _report(outcomes, explain, save_run, notes, config, day)
     if any(o.status == "rejected" for o in outcomes):
         raise typer.Exit(EXIT_FINDINGS)

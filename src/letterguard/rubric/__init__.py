@@ -12,7 +12,7 @@ Pure and deterministic: no network, no model, no jinja2. Public API::
 
 from __future__ import annotations
 
-from letterguard.rubric.engine import Rubric, check, default_rubric, fix, guess_kind, load_rubric
+from letterguard.rubric.engine import Rubric, RubricChoice, check, default_rubric, fix, guess_kind, load_rubric
 from letterguard.rubric.loader import RubricError
 from letterguard.rubric.types import Example, FixResult, Report, Severity, Violation
 
@@ -21,6 +21,7 @@ __all__ = [
     "FixResult",
     "Report",
     "Rubric",
+    "RubricChoice",
     "RubricError",
     "Severity",
     "Violation",

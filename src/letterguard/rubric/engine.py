@@ -181,6 +181,39 @@ def load_rubric(
     return Rubric(build_rule(spec) for spec in chosen)
 
 
+@dataclass(frozen=True)
+class RubricChoice:
+    """Which rubric to use, as plain data: extra rubric files and rule filters.
+
+    It pickles (batch worker processes load it themselves) and hashes, so the same
+    choice loads once per process; the default choice is the built-in rubric.
+    """
+
+    files: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def load(self) -> Rubric:
+        """The rubric this choice names (RubricError for a broken file or unknown id)."""
+        if self == RubricChoice():
+            return default_rubric()
+        return _load_choice(self)
+
+    def fingerprint(self) -> str:
+        """Changes when the rules change: the files' contents, not only their names."""
+        import hashlib
+
+        digest = hashlib.sha256(repr((self.select, self.ignore)).encode())
+        for path in self.files:
+            digest.update(Path(path).read_bytes())
+        return digest.hexdigest()[:16]
+
+
+@cache
+def _load_choice(choice: RubricChoice) -> Rubric:
+    return load_rubric(choice.files, select=choice.select or None, ignore=choice.ignore or None)
+
+
 def check(text: str, notes: InterviewNotes | None = None, kind=None, today: date | None = None) -> Report:
     return default_rubric().check(text, notes, kind, today)
 
