@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -67,6 +68,13 @@ SCENARIOS = (
         "Formal thank-you in instructor JSON mode (response_format json_object, no schema "
         "constraint on this server): shows unusable answers counted as failed attempts.",
         ("cassettes/notes/one_interviewer.yaml", "--kind", "formal_thank_you", "--today", "2026-03-05", "--mode", "json", "--max-attempts", "2"),
+    ),
+    Scenario(
+        "reask_house_rule",
+        "Thank-you under an extra house-style rule with no deterministic fix "
+        "(cassettes/notes/house_style.toml): a draft that breaks it is re-asked with the findings.",
+        ("cassettes/notes/one_interviewer.yaml", "--kind", "thank_you", "--today", "2026-03-02",
+         "--rubric", "cassettes/notes/house_style.toml", "--max-attempts", "3"),
     ),
 )
 
@@ -147,6 +155,20 @@ def server_version() -> str:
         return "unknown"
 
 
+def snapshot_rubric() -> None:
+    """Keep the rubric the recordings were made under beside them (cassettes/rubric/).
+
+    Replays load this snapshot, so tuning rubrics/*.toml later does not change what the
+    guard decides about recorded model answers; the rubric has its own tests.
+    """
+    target = CASSETTES / "rubric"
+    target.mkdir(exist_ok=True)
+    for old in target.glob("*.toml"):
+        old.unlink()
+    for source in sorted((ROOT / "rubrics").glob("*.toml")):
+        shutil.copyfile(source, target / source.name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
@@ -157,6 +179,7 @@ def main() -> int:
     os.chdir(ROOT)
     os.environ["LETTERGUARD_MODEL_TIMEOUT"] = RECORD_TIMEOUT
     started_server = ensure_server(options.port)
+    snapshot_rubric()
     manifest_path = CASSETTES / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"scenarios": {}}
     try:

@@ -45,6 +45,20 @@ RECORDER = _recorder()
 
 
 @pytest.fixture(autouse=True)
+def recorded_rubric(monkeypatch):
+    """Replay under the rubric the cassettes were recorded with (cassettes/rubric/), so the
+    guard's decisions on recorded answers do not move when rubrics/*.toml is tuned."""
+    from letterguard.rubric import engine
+
+    snapshot = sorted((CASSETTES / "rubric").glob("*.toml"))
+    assert snapshot, "cassettes/rubric/ is missing; rerun scripts/record_cassettes.py"
+    monkeypatch.setattr(engine, "builtin_rubric_files", lambda: snapshot)
+    engine.default_rubric.cache_clear()
+    yield
+    engine.default_rubric.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def no_real_waits(monkeypatch):
     """A divergent replay must fail fast, not sit in transport backoff."""
     import tenacity
@@ -149,6 +163,16 @@ def test_reask_sends_the_exact_findings():
                 assert "<letter>" in last and "Why:" in last and "[" in last
                 return
     pytest.fail("no recorded re-ask")
+
+
+def test_house_rule_reask_quotes_the_custom_rule(tmp_path):
+    """A --rubric house rule with no safe fix reaches the real model as a re-ask."""
+    bodies = [json.loads(i["request"]["body"]) for i in interactions("reask_house_rule")]
+    assert "stock phrase" in bodies[0]["messages"][0]["content"]  # listed in the system prompt
+    reasks = [b["messages"][-1]["content"] for b in bodies[1:]]
+    assert any("[stock_opener] (error)" in text for text in reasks)
+    outcome = saved_run("reask_house_rule", tmp_path)["outcomes"][0]
+    assert outcome["text"] and "glad to hear" not in outcome["text"].lower()
 
 
 def test_async_guard_replays_the_same_decisions(tmp_path):
