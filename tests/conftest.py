@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The pattern memo (letterguard.rubric.memo) goes to a throwaway folder, not ~/.cache.
+os.environ.setdefault("LETTERGUARD_CACHE_DIR", tempfile.mkdtemp(prefix="letterguard-test-cache-"))
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "dev_letters.jsonl"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from letterguard.kinds import LetterKind
 from letterguard.rubric import detectors
 from letterguard.rubric.loader import RubricError, RuleSpec, merge_rule_tables, read_rule_tables, validate_rule
+from letterguard.rubric.memo import memo
 from letterguard.rubric.text import Document
 from letterguard.rubric.types import Example, FixResult, Report, Severity, Violation
 
@@ -178,7 +179,9 @@ def load_rubric(
         if rule_id not in known:
             raise RubricError(f"unknown rule '{rule_id}' (known: {', '.join(sorted(known))})")
     chosen = [s for s in specs if (not select or s.id in select) and s.id not in (ignore or [])]
-    return Rubric(build_rule(spec) for spec in chosen)
+    rubric = Rubric(build_rule(spec) for spec in chosen)
+    memo().save()  # the next process skips re-parsing these patterns
+    return rubric
 
 
 @dataclass(frozen=True)

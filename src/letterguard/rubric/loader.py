@@ -190,11 +190,10 @@ def validate_rule(table: dict[str, Any]) -> RuleSpec:
 
 
 def _compile_check(pattern: str) -> None:
-    """Parse every alternative (raises re.error); the matcher reuses the cached parse."""
-    from letterguard.rubric.matcher import required_literals, split_alternatives
+    """Parse every alternative (raises re.error); the matcher reuses the memoised parse."""
+    from letterguard.rubric.memo import memo
 
-    for alternative in split_alternatives(pattern):
-        required_literals(alternative)
+    memo().analyse(pattern)
 
 
 def _rule_offset(source: str, index: int) -> int:

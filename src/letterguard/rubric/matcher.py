@@ -21,6 +21,8 @@ _USERS: dict[str, list[_Lazy]] = {}  # literal -> the alternatives it gates
 _finder: tuple[int, re.Pattern[str]] | None = None  # (literal count it was built for, regex)
 _last_text: str | None = None
 _last_active: set[_Lazy] = set()
+_texts_seen = 0
+_SUBSTRING_TEXTS = 4  # compiling the trie (~15 ms) pays off only after a few letters
 
 
 def _active(text: str) -> set[_Lazy]:
@@ -29,15 +31,24 @@ def _active(text: str) -> set[_Lazy]:
     One regex pass finds every literal: a trie of them inside a lookahead, so every
     position reports its longest literal, and that literal's prefixes are present too.
     """
-    global _last_text, _last_active, _finder
+    global _last_text, _last_active, _texts_seen
     if text is not _last_text:
-        if _finder is None or _finder[0] != len(_USERS):
-            _finder = (len(_USERS), re.compile(f"(?=({_trie(sorted(_USERS))}))", re.DOTALL))
-        found = {m.group(1) for m in _finder[1].finditer(text)}
-        present = set().union(*map(_literal_prefixes, found)) if found else set()
+        _texts_seen += 1
+        if _texts_seen <= _SUBSTRING_TEXTS:  # a few letters: plain substring tests beat compiling the trie
+            present = {literal for literal in _USERS if literal in text}
+        else:
+            found = {m.group(1) for m in _literal_finder().finditer(text)}
+            present = set().union(*map(_literal_prefixes, found)) if found else set()
         _last_active = {part for literal in present for part in _USERS[literal]}
         _last_text = text
     return _last_active
+
+
+def _literal_finder() -> re.Pattern[str]:
+    global _finder
+    if _finder is None or _finder[0] != len(_USERS):
+        _finder = (len(_USERS), re.compile(f"(?=({_trie(sorted(_USERS))}))", re.DOTALL))
+    return _finder[1]
 
 
 @cache
@@ -71,9 +82,12 @@ class Matcher:
     def __init__(self, patterns: list[str]):
         self._always: list[_Lazy] = []  # alternatives with no literal to filter on
         self._gated: set[_Lazy] = set()
+        from letterguard.rubric.memo import memo
+
+        analysed = memo()
         for pattern in patterns:
-            for alternative in split_alternatives(pattern):
-                part, needs = _Lazy(alternative), required_literals(alternative)
+            for alternative, needs in analysed.analyse(pattern):
+                part = _Lazy(alternative)
                 if needs is None:
                     self._always.append(part)
                     continue
@@ -89,7 +103,7 @@ class Matcher:
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         end = len(text) if end is None else end
-        spans = [m.span() for part in self._parts_for(text) for m in part.finditer(text, start, end)]
+        spans = [span for part in self._parts_for(text) for span in part.spans(text, start, end)]
         return _leftmost_non_overlapping(spans) if len(spans) > 1 else spans
 
     def search(self, text: str, start: int = 0, end: int | None = None) -> bool:
@@ -98,24 +112,53 @@ class Matcher:
 
 
 class _Lazy:
-    """Compile an alternative the first time a letter could match it: most never are,
-    and compiling all of them would dominate the start-up of `letterguard check`."""
+    """One alternative, compiled the first time a letter could match it: most never are,
+    and compiling all of them would dominate the start-up of `letterguard check`.
 
-    __slots__ = ("source", "_compiled")
+    Most alternatives start with ``\\b``, which stops the regex engine from skipping ahead
+    to the next possible first character; so we scan with the ``\\b`` stripped (fast) and
+    confirm each candidate with the whole pattern at that position (exact).
+    """
+
+    __slots__ = ("source", "_exact", "_scan")
 
     def __init__(self, source: str):
         self.source = source
-        self._compiled: re.Pattern[str] | None = None
+        self._exact: re.Pattern[str] | None = None
+        self._scan: re.Pattern[str] | None = None
 
-    def finditer(self, text: str, start: int, end: int):
-        if self._compiled is None:
-            self._compiled = re.compile(self.source)
-        return self._compiled.finditer(text, start, end)
+    def _compile(self) -> re.Pattern[str]:
+        self._exact = re.compile(self.source)
+        self._scan = re.compile(self.source[2:]) if self.source.startswith("\\b") else self._exact
+        return self._exact
 
-    def search(self, text: str, start: int, end: int):
-        if self._compiled is None:
-            self._compiled = re.compile(self.source)
-        return self._compiled.search(text, start, end)
+    def spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        exact = self._exact or self._compile()
+        scan = self._scan
+        if scan is exact:
+            return [m.span() for m in exact.finditer(text, start, end)]
+        found: list[tuple[int, int]] = []
+        pos = start
+        while pos <= end and (candidate := scan.search(text, pos, end)):
+            at = candidate.start()
+            match = exact.match(text, at, end)
+            if match is None:
+                pos = at + 1
+                continue
+            found.append(match.span())
+            pos = match.end() if match.end() > at else at + 1
+        return found
+
+    def search(self, text: str, start: int, end: int) -> bool:
+        exact = self._exact or self._compile()
+        if self._scan is exact:
+            return exact.search(text, start, end) is not None
+        pos = start
+        while pos <= end and (candidate := self._scan.search(text, pos, end)):
+            if exact.match(text, candidate.start(), end):
+                return True
+            pos = candidate.start() + 1
+        return False
 
 
 def _leftmost_non_overlapping(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
