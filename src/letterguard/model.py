@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -127,6 +128,30 @@ class DraftLetter(BaseModel):
         if subject.lower().startswith("subject:"):
             subject = subject.split(":", 1)[1].strip()
         return Letter(subject=subject, greeting=self.greeting.strip(), body=self.body.strip(), closing=self.closing.strip())
+
+
+@cache
+def _wire_model(model: type[BaseModel]) -> type[BaseModel]:
+    """instructor's schema wrapper for ``model``, built once per process.
+
+    Given a plain pydantic class, instructor creates a new wrapper class and its JSON
+    schema on every request (about 1 ms of CPU each), which limits how many concurrent
+    requests one core keeps in flight in a batch. The wrapper is built here once and its
+    schema computed once (copied per call: some instructor modes edit it in place).
+    """
+    import copy
+
+    import instructor
+
+    wrapped = instructor.openai_schema(model)
+    schema = wrapped.model_json_schema()
+    plain = wrapped.model_json_schema
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return copy.deepcopy(schema) if not args and not kwargs else plain(*args, **kwargs)
+
+    wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign]
+    return wrapped
 
 
 @dataclass(frozen=True)
@@ -312,7 +337,7 @@ class _ModelBase:
         kwargs: dict[str, Any] = {
             "model": self.config.model,
             "messages": [dict(m) for m in messages],
-            "response_model": response_model,
+            "response_model": _wire_model(response_model),
             "max_retries": 0,  # content re-asks are the guard's (see module docstring)
         }
         if self.config.temperature is not None:
