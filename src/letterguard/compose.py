@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from letterguard.kinds import LetterKind
@@ -51,6 +51,7 @@ _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame)\.?\s+"
 # --- cleaning what we quote from the notes -------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # a cohort's notes repeat topics and titles: clean each once
 def clean_fragment(text: str, max_words: int = MAX_FRAGMENT_WORDS) -> str | None:
     """Make a note fragment safe to quote mid-sentence, or None when nothing usable is left.
 

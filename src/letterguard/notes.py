@@ -44,6 +44,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -202,6 +203,7 @@ _ESSENTIAL_HINTS = {
 }
 
 
+@lru_cache(maxsize=4096)  # the same few dozen keys, row after row in a batch
 def _key(text: str) -> str:
     """Fold a key for lookup: case, underscores, hyphens and spacing do not matter."""
     return " ".join(re.sub(r"[_\-]+", " ", str(text)).lower().split())
