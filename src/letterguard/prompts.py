@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from letterguard.kinds import LetterKind
@@ -90,7 +90,12 @@ def rules_context(rubric: Any = None) -> list[dict[str, str | None]]:
         from letterguard.rubric import default_rubric
 
         rubric = default_rubric()
-    return [
+    return [dict(rule) for rule in _rules_of(rubric)]
+
+
+@lru_cache(maxsize=16)  # every request of a batch renders the same rules: build them once
+def _rules_of(rubric: Any) -> tuple[dict[str, str | None], ...]:
+    return tuple(
         {
             "id": rule.id,
             "severity": str(getattr(rule.severity, "value", rule.severity)),
@@ -100,7 +105,7 @@ def rules_context(rubric: Any = None) -> list[dict[str, str | None]]:
             "good": _example_text(rule.good_examples),
         }
         for rule in rubric.rules
-    ]
+    )
 
 
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
