@@ -69,3 +69,21 @@ def test_placeholder_is_not_also_shouting() -> None:
 def test_conditional_start_is_not_presumption() -> None:
     text = BASE.format(body="If selected, I could start in March. I look forward to hearing from you.")
     assert "presumption" not in check(text).rules_broken()
+
+
+def test_split_emoji_scans_find_what_the_union_finds():
+    """The fast per-shape emoji scans agree with the one readable regex, on tricky text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from letterguard.rubric.detectors import _EMOJI, emoji_spans
+
+    alphabet = st.sampled_from(list("ab /<3:;-)(dpDP\n") + ["\u2764", "\ufe0f", "\U0001f600", "\u200d"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(alphabet, max_size=30).map("".join), st.integers(0, 5))
+    def agree(text, start):
+        start = min(start, len(text))
+        assert emoji_spans(text, start, len(text)) == [m.span() for m in _EMOJI.finditer(text, start, len(text))]
+
+    agree()
