@@ -174,13 +174,22 @@ def _proper_names(notes: InterviewNotes | None) -> set[str]:
     return set(_WORD.findall(fold(" ".join([notes.company, notes.position, *people]))))
 
 
+# Endings of ordinary English words. An unknown all-caps word must have one to count as
+# shouting (with two vowels before it): AMAZING and PASSIONATE are shouted, NEBOSH and
+# OFSTED are acronyms said as words.
+_WORD_ENDINGS = ("ing", "ed", "ly", "ful", "ous", "ive", "able", "ible", "tion", "ment", "ness", "est", "ate")
+
+
 def _is_shouted_word(word: str, shouted: set[str]) -> bool:
-    """Known emphasis words (and their -s/-ed/-ing/-ly forms) always; long vowel-rich
-    words are words, not acronyms."""
+    """Known emphasis words (and their -s/-ed/-ing/-ly forms) always; other long,
+    vowel-rich words only with an ordinary English ending, so pronounceable acronyms pass."""
     if word in shouted or any(stem in shouted for stem in _stems(word)):
         return True
     vowels = sum(c in "aeiouy" for c in word)
-    return len(word) >= 6 and vowels / len(word) >= 0.3
+    if len(word) < 6 or vowels / len(word) < 0.3:
+        return False
+    ending = next((e for e in _WORD_ENDINGS if word.endswith(e)), None)
+    return ending is not None and sum(c in "aeiouy" for c in word[: -len(ending)]) >= 2
 
 
 _SLOT_OPEN = {"[": "]", "{": "}", "<": ">"}
