@@ -17,7 +17,7 @@ from re import _parser as sre_parse
 
 Requirement = frozenset[str] | None  # any of these strings must occur; None = cannot tell
 
-_USERS: dict[str, list[_Lazy]] = {}  # literal -> the alternatives it gates
+_USERS: dict[str, set[_Lazy]] = {}  # literal -> the alternatives it gates
 _finder: tuple[int, re.Pattern[str]] | None = None  # (literal count it was built for, regex)
 _last_text: str | None = None
 _last_active: set[_Lazy] = set()
@@ -39,7 +39,7 @@ def _active(text: str) -> set[_Lazy]:
         else:
             found = {m.group(1) for m in _literal_finder().finditer(text)}
             present = set().union(*map(_literal_prefixes, found)) if found else set()
-        _last_active = {part for literal in present for part in _USERS[literal]}
+        _last_active = set().union(*[_USERS[literal] for literal in present])  # C-level union
         _last_text = text
     return _last_active
 
@@ -93,7 +93,7 @@ class Matcher:
                     continue
                 self._gated.add(part)
                 for literal in needs:
-                    _USERS.setdefault(literal, []).append(part)
+                    _USERS.setdefault(literal, set()).add(part)
 
     def __bool__(self) -> bool:
         return bool(self._always or self._gated)
