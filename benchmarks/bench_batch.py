@@ -11,6 +11,9 @@
         checks every letter is accounted for (passed, fixed, fallback or rejected).
 
     python benchmarks/bench_batch.py all
+
+Files go to a temporary folder: set TMPDIR to measure on another disk (creating a file in
+/tmp cost ~0.8 ms of CPU on one machine here, against ~0.03 ms under /work).
 """
 
 from __future__ import annotations

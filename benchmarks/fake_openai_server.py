@@ -15,7 +15,8 @@ so a forgotten fixture never runs forever.
     python benchmarks/fake_openai_server.py --port 0 --latency 0.2 --rate-429 0.05 --rate-500 0.02
     # prints "READY http://127.0.0.1:PORT/v1" on stdout once listening
 
-``GET /stats`` returns the request counts by status; ``GET /v1/models`` lists one model.
+``GET /stats`` returns the request counts by status and the peak of concurrent requests
+(``max_in_flight``); ``GET /v1/models`` lists one model.
 In-process use (a background thread): ``with FakeServer(latency=0.05) as url: ...``.
 """
 
@@ -49,6 +50,7 @@ class Behaviour:
     seed: int = 1
     rng: random.Random = field(init=False)
     counts: Counter = field(default_factory=Counter)
+    in_flight: int = 0  # chat requests being answered now; counts["max_in_flight"] keeps the peak
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -148,7 +150,12 @@ async def _answer(behaviour: Behaviour, method: str, path: str, body: bytes) -> 
         request = json.loads(body or b"{}")
     except ValueError:
         return 400, _error(400, "body is not JSON"), {}
-    await asyncio.sleep(behaviour.latency)
+    behaviour.in_flight += 1
+    behaviour.counts["max_in_flight"] = max(behaviour.counts["max_in_flight"], behaviour.in_flight)
+    try:
+        await asyncio.sleep(behaviour.latency)
+    finally:
+        behaviour.in_flight -= 1
     status = behaviour.pick_status()
     if status == 429:
         seconds = behaviour.retry_after

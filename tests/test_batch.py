@@ -172,3 +172,27 @@ def test_memory_is_flat_in_the_number_of_rows(tmp_path: Path) -> None:
 
     small, large = peak(300), peak(3000)
     assert large - small < 1536 * 1024, (small, large)
+
+
+def test_letters_in_flight_exceed_the_request_slots_a_little() -> None:
+    from letterguard.batch import pipeline_depth
+
+    assert pipeline_depth(1) == 3 and pipeline_depth(8) == 10 and pipeline_depth(32) == 40
+
+
+def test_every_drafting_process_gets_a_share_of_the_request_slots() -> None:
+    from letterguard.batch import processes_for
+    from letterguard.batch.pool import ProcessDrafter
+    from letterguard.model import ModelConfig
+
+    config = ModelConfig(model="m", base_url="http://127.0.0.1:9/v1")
+    assert ProcessDrafter(3, config, max_attempts=1, fallback=True, today=None, request_slots=8).slots == [3, 3, 2]
+    assert processes_for(BatchOptions(processes=4, concurrency=2), config, 10) == 2  # never a process without a slot
+    assert processes_for(BatchOptions(processes=4, concurrency=2), None, 10) == 4
+
+
+def test_warm_up_compiles_without_drafting_anything_real() -> None:
+    from letterguard.guard import warm_up
+    from letterguard.rubric import default_rubric
+
+    warm_up(default_rubric(), prompts_too=True)  # never raises, returns nothing

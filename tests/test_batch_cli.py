@@ -201,6 +201,20 @@ def test_drafting_processes_on_the_model_path(tmp_path: Path) -> None:
     assert len({r["key"] for r in lines}) == 20 and {r["status"] for r in lines} <= FINAL
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_concurrency_caps_the_requests_the_server_sees(tmp_path: Path, processes: str) -> None:
+    """-j is the number of requests open at once, across all drafting processes; letters
+    being prompted or checked do not hold one, so the server is kept at exactly -j."""
+    source = write_jsonl(tmp_path / "c.jsonl", [notes_row(i, panel=2) for i in range(24)])
+    server = fake_openai_server.FakeServer(latency=0.05)
+    with server as url:
+        result = invoke(str(source), "-o", str(tmp_path / "out"), "--base-url", url, "--model", "fake", "--mode", "json",
+                        "-j", "5", "--processes", processes, "--today", "2026-05-13")
+    assert result.exit_code == 0, result.output
+    assert len(results(tmp_path / "out")) == 48
+    assert 1 < server.behaviour.counts["max_in_flight"] <= 5
+
+
 def test_a_custom_rubric_guards_every_letter_and_is_part_of_the_key(tmp_path: Path) -> None:
     """--rubric reaches the guard (in worker processes too); changing the rules redrafts."""
     house = tmp_path / "house.toml"

@@ -16,6 +16,7 @@ differs. A letter with an error-level violation is never returned as a result.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ __all__ = [
     "frame_findings",
     "repair_frame",
     "signature_for",
+    "warm_up",
 ]
 
 Messages = list[dict[str, str]]
@@ -443,3 +445,23 @@ async def adraft_all(notes: InterviewNotes, kind: LetterKind | str, **options: A
     import asyncio
 
     return list(await asyncio.gather(*(adraft(notes, i, kind, **options) for i in notes.interviewers)))
+
+
+def warm_up(rubric: Rubric | None = None, *, prompts_too: bool = False) -> None:
+    """Draft throwaway letters of every kind offline (and render their model prompts),
+    so the templates, the rubric and its patterns are compiled before a batch starts its
+    clock rather than inside its first letters (about 0.2 s of CPU per process)."""
+    for tone, kind in itertools.product(("formal", "warm"), LetterKind):  # enough letters to build the matcher's index
+        notes = InterviewNotes.model_validate({
+            "candidate": {"name": "Sam Taylor"}, "company": "Example Ltd", "position": "Analyst", "tone": tone,
+            "interview_date": "2026-01-05", "decision_date": "2026-01-12",
+            "interviewers": [{"name": "Alex Morgan", "topics": ["the reporting pipeline"]}],
+            "materials_promised": ["references"], "open_question": "how the team plans its quarter",
+        })
+        try:
+            run = _start(notes, notes.interviewers[0], kind, date(2026, 1, 20), rubric)
+            _compose(run)
+            if prompts_too:
+                prompts.letter_messages(notes, notes.interviewers[0], kind, today=run.today, rubric=run.rubric)
+        except Exception:  # noqa: BLE001 - warming up is an optimisation; the real letters report errors
+            pass

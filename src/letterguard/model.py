@@ -414,7 +414,25 @@ class AsyncLetterModel(_ModelBase):
     """The same model over AsyncOpenAI: ``await awrite(messages) -> (Letter, Usage)``.
 
     One instance holds one AsyncOpenAI client; share it across concurrent tasks.
+    ``max_in_flight`` caps the HTTP requests open at once (a batch's ``--concurrency``) as
+    the connection pool's size: a letter holds a connection only while its request is on
+    the wire, not while the SDK builds it, its draft is checked or a retry waits, so the
+    server always has the next request ready.
     """
+
+    def __init__(self, config: ModelConfig, *, max_in_flight: int | None = None, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._max_in_flight = max_in_flight
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs = super()._client_kwargs()
+        if self._max_in_flight and "http_client" not in kwargs:
+            import openai
+
+            limits = type(openai.DEFAULT_CONNECTION_LIMITS)  # httpx.Limits of the SDK's own httpx
+            n = self._max_in_flight
+            kwargs["http_client"] = openai.DefaultAsyncHttpxClient(limits=limits(max_connections=n, max_keepalive_connections=n))
+        return kwargs
 
     def _client(self) -> Any:
         if self._instructor is None:

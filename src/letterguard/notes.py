@@ -713,7 +713,11 @@ def essential_gaps(data: Mapping[str, Any]) -> list[str]:
     The CLI asks for each (see ESSENTIAL_PROMPTS), stores the answer with fill_gap, then
     calls notes_from_mapping. Raises NotesError for data that is broken, not just incomplete.
     """
-    data = _normalise(data, "<notes>")
+    return _gaps(_normalise(data, "<notes>"))
+
+
+def _gaps(data: Mapping[str, Any]) -> list[str]:
+    """essential_gaps of data already normalised."""
     people = data.get("interviewers") or []
     gaps = []
     if not people or any(not str(p.get("name") or "").strip() for p in people):
@@ -747,7 +751,7 @@ def fill_gap(data: Mapping[str, Any], gap: str, value: str) -> dict[str, Any]:
 def notes_from_mapping(data: Mapping[str, Any], source: str = "<notes>") -> InterviewNotes:
     """Validate a mapping from any format into InterviewNotes, or raise a one-line NotesError."""
     normalised = _normalise(data, source)
-    gaps = essential_gaps(normalised)
+    gaps = _gaps(normalised)
     if gaps:
         raise NotesError(f"{source}: missing " + " and ".join(_ESSENTIAL_HINTS[g] for g in gaps))
     try:

@@ -96,7 +96,8 @@ def processes_for(options: BatchOptions, model_config: ModelConfig | None, rows:
     handful of letters, or a remote model at 8 letters in flight, is faster in-process.
     """
     if options.processes:
-        return options.processes
+        # each process needs at least one of the run's request slots
+        return options.processes if model_config is None else min(options.processes, options.concurrency)
     cores = os.cpu_count() or 1
     if cores < 2:
         return 1
@@ -112,17 +113,18 @@ async def _drafting(options: BatchOptions, config: ModelConfig | None, rows: int
         from letterguard.batch.pool import ProcessDrafter
 
         pool = ProcessDrafter(
-            processes, config, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today, rubric=options.rubric
+            processes, config, max_attempts=options.max_attempts, fallback=options.fallback, today=options.today,
+            rubric=options.rubric, request_slots=options.concurrency,
         )
         try:
             await pool.start()
-            yield pool, options.concurrency if config is not None else 2 * processes
+            yield pool, pipeline_depth(options.concurrency) if config is not None else 2 * processes
         finally:
             await pool.aclose()
         return
     from letterguard.guard import adraft
 
-    model = _async_model(config)
+    model = _async_model(config, options.concurrency)
     rubric = options.rubric.load()
 
     async def drafter(notes, interviewer, kind):
@@ -135,8 +137,8 @@ async def _drafting(options: BatchOptions, config: ModelConfig | None, rows: int
         yield drafter, 1  # the composer is CPU-bound: more workers only add task switches
         return
     try:
-        await asyncio.to_thread(_warm_up, model)
-        yield drafter, options.concurrency
+        await asyncio.to_thread(_warm_up, model, rubric)
+        yield drafter, pipeline_depth(options.concurrency)
     finally:
         await model.aclose()
 
@@ -168,20 +170,31 @@ def _with_fingerprint(options: BatchOptions, config: ModelConfig | None) -> Batc
     return replace(options, fingerprint=fingerprint(config) + extra)
 
 
-def _async_model(config: ModelConfig | None):
+def pipeline_depth(concurrency: int) -> int:
+    """Letters in flight for ``concurrency`` open requests: a few more than the request
+    slots, so while some letters render prompts or get checked, others already wait for
+    the next free slot and the server is never left idle."""
+    return concurrency + max(2, concurrency // 4)
+
+
+def _async_model(config: ModelConfig | None, concurrency: int):
     if config is None:
         return None
     from letterguard.model import AsyncLetterModel
 
-    return AsyncLetterModel(config)
+    return AsyncLetterModel(config, max_in_flight=concurrency)
 
 
-def _warm_up(model) -> None:
-    """Build the client (imports openai + instructor, ~1 s) off the event loop and before
-    the clock starts, instead of inside the first letter."""
+def _warm_up(model, rubric) -> None:
+    """Build the client (imports openai + instructor, ~1 s) and compile templates and
+    rubric patterns off the event loop and before the clock starts, instead of inside the
+    first letters while the others wait."""
+    from letterguard.guard import warm_up
+
     warm = getattr(model, "warm", None) or getattr(model, "_client", None)
     if warm is not None:
         warm()
+    warm_up(rubric, prompts_too=True)
 
 
 def _summary(stats: BatchStats, source: Path, out_dir: Path, options: BatchOptions, config: ModelConfig | None) -> dict:

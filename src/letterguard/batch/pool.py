@@ -16,7 +16,6 @@ import asyncio
 import itertools
 import multiprocessing
 import signal
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -44,10 +43,21 @@ class ProcessDrafter:
     """``await drafter(notes, interviewer, kind) -> dict`` (see ``summarize``), in N processes."""
 
     def __init__(
-        self, processes: int, model_config: Any, *, max_attempts: int, fallback: bool, today: date | None, rubric: Any = None
+        self,
+        processes: int,
+        model_config: Any,
+        *,
+        max_attempts: int,
+        fallback: bool,
+        today: date | None,
+        rubric: Any = None,
+        request_slots: int | None = None,
     ) -> None:
         self.processes = processes
         self.settings = (model_config, max_attempts, fallback, today, rubric)
+        # the run's request limit, shared out: the workers together never exceed it
+        slots = request_slots or 0
+        self.slots = [slots // processes + (i < slots % processes) for i in range(processes)]
         self._workers: list[_Worker] = []
         self._ids = itertools.count()
 
@@ -55,9 +65,9 @@ class ProcessDrafter:
         """Spawn the workers and wait until each has its imports and client ready."""
         context = multiprocessing.get_context("spawn")
         loop = asyncio.get_running_loop()
-        for _ in range(self.processes):
+        for slots in self.slots:
             ours, theirs = context.Pipe()
-            process = context.Process(target=_child_main, args=(theirs, self.settings), daemon=True)
+            process = context.Process(target=_child_main, args=(theirs, (*self.settings, slots)), daemon=True)
             process.start()
             theirs.close()
             self._workers.append(_Worker(process, ours))
@@ -143,16 +153,17 @@ def _child_main(conn: Any, settings: tuple) -> None:
 
 
 async def _child_loop(conn: Any, settings: tuple) -> None:
-    from letterguard.guard import adraft
+    from letterguard.guard import adraft, warm_up
 
-    config, max_attempts, fallback, today, choice = settings
+    config, max_attempts, fallback, today, choice, slots = settings
     rubric = choice.load() if choice is not None else None
     model = None
     if config is not None:
         from letterguard.model import AsyncLetterModel
 
-        model = AsyncLetterModel(config)
+        model = AsyncLetterModel(config, max_in_flight=max(1, slots))
         model._client()  # imports and client up front, before "ready"
+    warm_up(rubric, prompts_too=model is not None)
     loop = asyncio.get_running_loop()
     finished = asyncio.Event()
     tasks: set[asyncio.Task] = set()
@@ -173,16 +184,16 @@ async def _child_loop(conn: Any, settings: tuple) -> None:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    def read() -> None:  # a thread: blocking recv, jobs handed to the loop
+    def read() -> None:  # on the loop itself: no reader thread waiting for the GIL
         try:
-            while True:
-                job = conn.recv()
-                loop.call_soon_threadsafe(start, job)
+            while conn.poll():
+                start(conn.recv())
         except (EOFError, OSError):
-            loop.call_soon_threadsafe(finished.set)
+            loop.remove_reader(conn.fileno())
+            finished.set()
 
     conn.send(("ready",))
-    threading.Thread(target=read, daemon=True).start()
+    loop.add_reader(conn.fileno(), read)
     await finished.wait()
     if tasks:
         await asyncio.wait(tasks)

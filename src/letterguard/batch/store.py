@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -31,6 +32,7 @@ class StoreError(OSError):
     """The output folder cannot be created or written."""
 
 
+@lru_cache(maxsize=4096)  # a cohort repeats its companies and positions row after row
 def slug(text: str, limit: int = 40) -> str:
     """A lowercase, dash-separated, filesystem-safe form of ``text`` (accents dropped)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

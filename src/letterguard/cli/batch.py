@@ -34,7 +34,7 @@ def batch(
     offline: Annotated[bool, typer.Option("--offline", help="Use the offline composer even when a model is configured.")] = False,
     max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Model drafts per letter before falling back.")] = 3,
     fallback: Annotated[bool, typer.Option(help="Fall back to the offline composer when no model draft passes.")] = True,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=512, help="Letters drafted at once (model path).")] = 8,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=512, help="Model requests open at once.")] = 8,
     rpm: Annotated[Optional[float], typer.Option(min=0.001, help="Client-side limit: model requests per minute.")] = None,
     tpm: Annotated[Optional[float], typer.Option(min=1, help="Client-side limit: model tokens per minute.")] = None,
     processes: Annotated[Optional[int], typer.Option(min=1, max=64, help="Drafting processes (default: more than one only for big or highly concurrent runs).")] = None,
