@@ -36,6 +36,22 @@ def test_subject_and_quoted_speech_are_not_the_writers_thanks() -> None:
     assert check(text).passed
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "On Tue, 11 Jun at 15:42, Zoe Fairbanks <zoe@example.org> wrote:\n> Thanks for coming in.\n>\n> Thanks again,\n> Zoe",
+        "-----Original Message-----\nFrom: Okafor, Chidi\nSent: 18 July 2024 16:02\nSubject: Your application\n\n"
+        "Dear Amira,\nThank you for attending. We appreciate your time.\nKind regards,\nChidi",
+        "> Dear Sam,\n> Thank you for coming in, we really appreciate it. Thanks!\n> Priya",
+    ],
+)
+def test_a_quoted_earlier_message_below_the_letter_is_not_the_writers(reply: str) -> None:
+    text = f"Dear Ms. Lee,\n\nThank you for the interview.\n\nThanks,\nSam\n\n{reply}"
+    report = check(text)
+    assert report.passed, [(v.rule, v.text) for v in report.violations]
+    assert "thanks_limit" in check(text.replace("interview.", "interview. I am grateful and appreciate it.")).rules_broken()
+
+
 def test_signoff_counts_as_thanks() -> None:
     text = "Dear Ms. Lee,\n\nThank you for the interview. I am grateful for the tour.\n\nThank you,\nSam"
     assert "thanks_limit" in check(text).rules_broken()

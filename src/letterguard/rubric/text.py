@@ -32,6 +32,14 @@ _SIGNOFF = re.compile(
 _ABBREVIATIONS = "".join(f"(?<!\\b{a})" for a in ("mr", "ms", "dr", "st", "vs", "jr", "sr", "no", "mrs", "prof", "e.g", "i.e", "etc"))
 _SENTENCE_END = re.compile(_ABBREVIATIONS.replace(".", "\\.") + r"[.!?…]+[\"')\]]*(?=\s|$)")
 _QUOTED = re.compile(r'"[^"\n]{1,400}"')
+# The start of an earlier message pasted under the letter: a client's "On ... wrote:" line,
+# an "Original/Forwarded message" rule, an Outlook line of underscores, or a "From:" header
+# followed by Sent/Date/To. What follows is someone else's text, not the writer's.
+_REPLY_HEADER = re.compile(
+    r"^\s*(?:on\b.{4,200}\bwrote:|-{2,}\s*(?:original message|forwarded message|begin forwarded message)\s*-*|"
+    r"begin forwarded message:?|_{10,})\s*$"
+)
+_HEADER_LINE = re.compile(r"^\s*(?:from|sent|date|to|cc|subject):\s")
 
 # Words that letter-spacing must not hide; joined only when the result is one of them.
 SPACED_VOCABULARY = frozenset(
@@ -178,8 +186,26 @@ class Document:
         return spans
 
     @cached_property
-    def _content_lines(self) -> list[tuple[int, int]]:
+    def _all_content_lines(self) -> list[tuple[int, int]]:
         return [(s, e) for s, e in self.lines if self.norm[s:e].strip()]
+
+    @cached_property
+    def end(self) -> int:
+        """Where the writer's own text ends: before a quoted earlier message, if any."""
+        lines = self._all_content_lines
+        for i in range(2, len(lines)):
+            text = self.norm[lines[i][0] : lines[i][1]]
+            quoted_tail = text.lstrip().startswith(">") and all(self.norm[s:e].lstrip().startswith(">") for s, e in lines[i:])
+            header = _HEADER_LINE.match(text) and text.lstrip().startswith("from:") and any(
+                _HEADER_LINE.match(self.norm[s:e]) and not self.norm[s:e].lstrip().startswith("from:") for s, e in lines[i + 1 : i + 4]
+            )
+            if _REPLY_HEADER.match(text) or quoted_tail or header:
+                return lines[i][0]
+        return len(self.norm)
+
+    @cached_property
+    def _content_lines(self) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self._all_content_lines if s < self.end]
 
     @cached_property
     def subject(self) -> Block | None:
@@ -219,17 +245,19 @@ class Document:
         for block in (self.greeting, self.subject):
             if block:
                 start = max(start, block.end)
-        end = self.signoff.start if self.signoff else len(self.norm)
+        end = self.signoff.start if self.signoff else self.end
         return Block(start, max(start, end))
 
     @cached_property
     def signature(self) -> Block | None:
-        return Block(self.signoff.end, len(self.norm)) if self.signoff else None
+        return Block(self.signoff.end, max(self.signoff.end, self.end)) if self.signoff else None
 
     @cached_property
     def quotes(self) -> list[tuple[int, int]]:
-        """Spans of quoted speech: someone else's words, not the writer's."""
-        return [m.span() for m in _QUOTED.finditer(self.norm)]
+        """Spans of quoted speech and of quoted e-mail lines ("> ..."): someone else's words."""
+        quoted = [m.span() for m in _QUOTED.finditer(self.norm)]
+        quoted += [(s - 1, e + 1) for s, e in self._content_lines if self.norm[s:e].lstrip().startswith(">")]
+        return sorted(quoted)
 
     def in_quote(self, index: int) -> bool:
         return any(s < index < e for s, e in self.quotes)
@@ -254,10 +282,10 @@ class Document:
 
     def region(self, name: str) -> list[tuple[int, int]]:
         """Named scopes rules can target: all, subject, greeting, body, letter (no subject),
-        signoff, signature."""
+        signoff, signature. None reaches into a quoted earlier message below the letter."""
         if name == "all":
-            return [(0, len(self.norm))]
+            return [(0, self.end)]
         if name == "letter":
-            return [(self.subject.end if self.subject else 0, len(self.norm))]
+            return [(self.subject.end if self.subject else 0, self.end)]
         block = getattr(self, name)
         return [(block.start, block.end)] if block else []
