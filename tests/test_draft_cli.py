@@ -186,6 +186,13 @@ def test_free_form_notes_are_read_by_the_model(fake_model):
     fake.assert_done()
 
 
+def test_free_form_notes_without_a_model_say_how_to_read_them():
+    result = invoke("-", "--today", "2026-05-12", input="Met Priya Shah at Acme today for the data engineer job.\n")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "configure a model" in result.stderr
+    assert result.stdout == ""
+
+
 def test_custom_rubric_reaches_the_guard(fake_model, tmp_path):
     """A house rule from --rubric sends a draft back to the model like a built-in rule."""
     house = tmp_path / "house.toml"

@@ -227,9 +227,19 @@ def _facts(notes: InterviewNotes, person: Interviewer, kind: LetterKind, today: 
         topic=topics[0] if topics else None,
         topic2=topics[1] if len(topics) > 1 else None,
         moment=moments[0] if moments else None,
-        material=" and ".join(materials[:2]) if materials else None,
+        material=" and ".join(map(_owned, materials[:2])) if materials else None,
         question=clean_fragment(notes.open_question or ""),
     )
+
+
+_DETERMINERS = frozenset("a an the my our some any this these those both two three four five several copies copy".split())
+
+
+def _owned(material: str) -> str:
+    """A promised item as an object of 'I have attached ...': notes often hold a bare noun
+    ("code sample", "references"), which needs a determiner to read as a sentence."""
+    first = material.split()[0].lower()
+    return material if first in _DETERMINERS or first[0].isdigit() else f"my {material}"
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -56,6 +56,7 @@ from letterguard.textfile import TextFileError, read_text
 __all__ = [
     "ESSENTIAL_PROMPTS",
     "Candidate",
+    "FreeFormNotes",
     "InterviewNotes",
     "Interviewer",
     "LetterKind",
@@ -125,6 +126,10 @@ class InterviewNotes(_Strict):
 
 class NotesError(ValueError):
     """Notes that cannot be used; the message is one line naming the source and the fix."""
+
+
+class FreeFormNotes(NotesError):
+    """Pasted prose rather than 'Key: value' notes: only a model can read it."""
 
 
 FORMATS = ("yaml", "json", "toml", "text")
@@ -480,7 +485,7 @@ class _TextReader:
             self.item(line)
         else:
             short = line if len(line) <= 40 else line[:37] + "..."
-            raise NotesError(f"{where}: can't tell what '{short}' is (write 'Key: value', e.g. 'Position: ...')")
+            raise FreeFormNotes(f"{where}: can't tell what '{short}' is (write 'Key: value', e.g. 'Position: ...')")
 
     def item(self, text: str) -> None:
         if self.section == "interviewers":

@@ -124,7 +124,7 @@ def _read_text(notes_file: str | None) -> tuple[str, str]:
 def _notes(notes_file: str | None, config: Any) -> Any:
     """Parse offline first; a model (when configured) reads notes the parser cannot; ask for
     missing essentials on a terminal, or fail with one line."""
-    from letterguard.notes import NotesError, parse_notes_data, read_notes_data
+    from letterguard.notes import FreeFormNotes, NotesError, parse_notes_data, read_notes_data
 
     text = None
     try:
@@ -137,7 +137,8 @@ def _notes(notes_file: str | None, config: Any) -> Any:
     except NotesError as exc:
         text = text if text is not None else _file_text(notes_file)
         if config is None or text is None:
-            fail(str(exc))
+            hint = " or configure a model to read free-form notes (--model, --base-url, OPENAI_API_KEY)" if isinstance(exc, FreeFormNotes) else ""
+            fail(f"{exc}{hint}")
         return _extracted(text, config, str(exc))
     if text is None and config is not None:
         text = _file_text(notes_file)
