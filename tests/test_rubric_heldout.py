@@ -9,12 +9,14 @@ academia, the NHS, the civil service, aviation, the forces; `b5-` and `b10-` are
 letters aimed at the pattern families: other people's hardship, interview-stage logistics,
 conditional plans, generic statements). Each batch was scored before the rubric was tuned on
 it (blind macro-F1 over the core rules: 0.58, 0.48, 0.71, 0.75, 0.60, 0.60, 0.51, 0.60, 0.60,
-0.77, 0.56, 0.79, 0.68, 0.70). Seven later rounds of 80 letters each (`b15`, `b17` to
-`b22`: professions and voices, anxious status inquiries and refusals, casual messages, long
+0.77, 0.56, 0.79, 0.68, 0.70). Eight later rounds of 80 letters each (`b15`, `b17` to
+`b23`: professions and voices, anxious status inquiries and refusals, casual messages, long
 formal letters in world Englishes, clean letters from jobs full of trigger words, long
 letters with one buried slip, messy pasted text with quoted replies, the edges of
-presumption, flattery and gratitude, machine-written letters, greetings and surface forms)
-scored 0.76, 0.90, 0.88, 0.81, 0.84, 0.94 and 0.95 blind. Two early labels that
+presumption, flattery and gratitude, machine-written letters, greetings and surface forms,
+internal candidates and panels, and short letters whose one violation is a fresh idiom)
+scored 0.76, 0.90, 0.88, 0.81, 0.84, 0.94, 0.95 and 0.64 blind (0.91 and 0.36: invented
+idioms are what a phrase rubric misses). Two early labels that
 counted "cheers for" as thanks were relabelled: the definition's list of counted forms
 leaves it out. These thresholds guard against
 regressions, not against unseen wording. Keep them a small margin below the reached scores

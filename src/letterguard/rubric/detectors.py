@@ -160,6 +160,8 @@ def shouting(spec: DetectorSpec) -> Detector:
                 word = match.group().lower()
                 if word in allowed or word in names or not _is_shouted_word(word, shouted) or _in_slot(original, *match.span()):
                     continue
+                if original.startswith(" /", match.end()):  # an HTTP verb before a path: GET /orders
+                    continue
                 hits.append(_norm_span(doc, match.span()))
         return hits
 
