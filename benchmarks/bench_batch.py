@@ -146,7 +146,7 @@ def bench_model(letters: int, concurrency: int, latency: float, processes: int |
             throughput = stats.finished_letters / stats.elapsed
             print(f"model ({label}): {stats.finished_letters} letters in {stats.elapsed:.2f}s "
                   f"(+{wall - stats.elapsed:.2f}s start-up) = {throughput:.1f} letters/s; ideal {ideal:.0f}/s "
-                  f"-> {throughput / ideal:.2f} of ideal; {cpu / max(1, stats.finished_letters) * 1000:.1f} ms client CPU per letter; "
+                  f"-> {throughput / ideal:.2f} of ideal; {cpu / max(1, stats.finished_letters) * 1000:.1f} ms client CPU per letter (worker start-up included); "
                   f"{processes_for(options, config, letters)} drafting processes; {dict(statuses)}; missing {missing}, duplicates {duplicates}; "
                   f"server {server.counts}")
             ok &= missing == 0 and duplicates == 0
