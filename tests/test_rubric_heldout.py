@@ -17,7 +17,9 @@ presumption, flattery and gratitude, machine-written letters, greetings and surf
 internal candidates and panels, and short letters whose one violation is a fresh idiom)
 scored 0.76, 0.90, 0.88, 0.81, 0.84, 0.94, 0.95 and 0.64 blind (0.91 and 0.36: invented
 idioms are what a phrase rubric misses). A ninth (`b24`) scored 0.87 on idioms and metaphors
-and 0.98 on letters in the style of the development corpus. Two early labels that
+and 0.98 on letters in the style of the development corpus; a tenth (`b25`) 0.44 on
+violations written to slip past keyword lists (irony, rhetorical questions, second-hand
+praise, hardship told as a story) and 1.00 on development-corpus style. Two early labels that
 counted "cheers for" as thanks were relabelled: the definition's list of counted forms
 leaves it out. These thresholds guard against
 regressions, not against unseen wording. Keep them a small margin below the reached scores
