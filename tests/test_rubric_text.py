@@ -52,6 +52,14 @@ def test_a_quoted_earlier_message_below_the_letter_is_not_the_writers(reply: str
     assert "thanks_limit" in check(text.replace("interview.", "interview. I am grateful and appreciate it.")).rules_broken()
 
 
+def test_phone_shorthand_is_read_as_the_words_it_stands_for() -> None:
+    text = "hi Simone,\n\nany news on the UX role? if i dont hear from u by tonight i will have to take it.\n\nregards\nLiam"
+    (violation,) = [v for v in check(text).violations if v.rule == "pleading"]
+    assert text[violation.start : violation.end] == violation.text and violation.text.startswith("if i dont hear from u")
+    calm = "Dear Ms. Lee,\n\nThank you for the interview for the U.S. tax analyst role (u@example.com).\n\nBest,\nSam"
+    assert check(calm).passed
+
+
 def test_signoff_counts_as_thanks() -> None:
     text = "Dear Ms. Lee,\n\nThank you for the interview. I am grateful for the tour.\n\nThank you,\nSam"
     assert "thanks_limit" in check(text).rules_broken()

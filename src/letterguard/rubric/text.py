@@ -117,6 +117,38 @@ def _join_spaced(norm: str, origin: list[int] | None) -> tuple[str, list[int] | 
     return "".join(pieces), mapping
 
 
+# Phone spelling, read as the words it stands for ("if i dont hear from u by tonight"), so
+# rules written with "don't" and "you" see it. Ambiguous forms (ill, id, its, were) are left.
+_TEXTSPEAK_WORDS = {
+    **{w: w[:-1] + "'t" for w in "dont cant wont didnt doesnt isnt wasnt arent havent hasnt couldnt wouldnt shouldnt".split()},
+    "im": "i'm", "ive": "i've", "youre": "you're", "theyre": "they're", "thats": "that's", "whats": "what's",
+    "u": "you", "ur": "your", "pls": "please", "plz": "please",
+}
+_TEXTSPEAK = re.compile(r"(?<![\w'.@/-])(?:" + "|".join(sorted(_TEXTSPEAK_WORDS, key=len, reverse=True)) + r")(?![\w'@/-])")
+
+
+def _expand_textspeak(norm: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
+    """Spell out phone shorthand; inserted letters map to the original letters they replace."""
+    matches = list(_TEXTSPEAK.finditer(norm))
+    if not matches:
+        return norm, origin
+    base = origin if origin is not None else range(len(norm))
+    pieces: list[str] = []
+    mapping: list[int] = []
+    pos = 0
+    for match in matches:
+        start, end = match.span()
+        word = _TEXTSPEAK_WORDS[match.group()]
+        pieces.append(norm[pos:start])
+        mapping.extend(base[pos:start])
+        pieces.append(word)
+        mapping.extend(base[start + min(i, end - start - 1)] for i in range(len(word)))
+        pos = end
+    pieces.append(norm[pos:])
+    mapping.extend(base[pos:])
+    return "".join(pieces), mapping
+
+
 def _watched_runs(norm: str, match: re.Match[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
     """Longest runs of 2+ fragments inside ``match`` whose letters form a watched word."""
     fragments = [m.span() for m in re.finditer(r"[a-z]+", norm[match.start() : match.end()])]
@@ -150,6 +182,7 @@ class Document:
     def __post_init__(self) -> None:
         norm, origin = _fold(self.original)
         norm = norm.translate(_ZERO_WIDTH) if origin is None and "\u200b" in norm else norm
+        norm, origin = _expand_textspeak(norm, origin)
         self.norm, self._origin = _join_spaced(norm, origin)
 
     # -- offsets -----------------------------------------------------------------
