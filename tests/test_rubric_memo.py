@@ -59,3 +59,25 @@ def test_the_key_follows_python_and_the_analysis_code(monkeypatch, tmp_path):
     assert path.parent == tmp_path and path.name.startswith("patterns-py")
     monkeypatch.setenv("LETTERGUARD_CACHE_DIR", "")
     assert _cache_file() is None
+
+
+def test_parsed_rubric_text_is_cached_and_errors_are_not(tmp_path, monkeypatch):
+    import tomllib
+
+    from letterguard.rubric.memo import parsed_toml
+
+    monkeypatch.setenv("LETTERGUARD_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def parse(text):
+        calls.append(text)
+        return tomllib.loads(text)
+
+    source = '[[rule]]\nid = "x"\nseverity = "warning"\n'
+    assert parsed_toml(source, parse) == parsed_toml(source, parse) == tomllib.loads(source)
+    assert len(calls) == 1  # the second call read the cache
+    with pytest.raises(tomllib.TOMLDecodeError):
+        parsed_toml("[[rule]\n", parse)
+    assert len(list(tmp_path.glob("toml-*.json"))) == 1
+    monkeypatch.setenv("LETTERGUARD_CACHE_DIR", "")
+    assert parsed_toml(source, parse) == tomllib.loads(source) and len(calls) == 3  # off: always parsed

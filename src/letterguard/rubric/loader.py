@@ -136,8 +136,10 @@ def read_rule_tables(path: Path) -> list[dict[str, Any]]:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"{path}: cannot read rubric ({exc.__class__.__name__})") from None
+    from letterguard.rubric.memo import parsed_toml
+
     try:
-        data = tomllib.loads(source)
+        data = parsed_toml(source, tomllib.loads)
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{path}: {exc}") from None
     unknown = set(data) - {"rule"}
