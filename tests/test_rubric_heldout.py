@@ -24,7 +24,8 @@ an adviser's week of realistic letters, and status inquiries and refusals in the
 style) 1.00 and 1.00; a twelfth (`b27`, sincere-sounding flattery and pleading; fresh
 presumption, gushing and surplus thanks) 0.89 and 0.98; a thirteenth (`b28`, hurried phone
 and second-language letters; panel thank-yous in the corpus style) 0.94 and 0.92; a
-fourteenth (`b29`, corpus style; the hardest clean letters) 0.99 and 0.66. Two early labels that
+fourteenth (`b29`, corpus style; the hardest clean letters) 0.99 and 0.66; a fifteenth
+(`b30a`, a test-set-like mix) 0.92. Two early labels that
 counted "cheers for" as thanks were relabelled: the definition's list of counted forms
 leaves it out. These thresholds guard against
 regressions, not against unseen wording. Keep them a small margin below the reached scores
