@@ -9,28 +9,23 @@ academia, the NHS, the civil service, aviation, the forces; `b5-` and `b10-` are
 letters aimed at the pattern families: other people's hardship, interview-stage logistics,
 conditional plans, generic statements). Each batch was scored before the rubric was tuned on
 it (blind macro-F1 over the core rules: 0.58, 0.48, 0.71, 0.75, 0.60, 0.60, 0.51, 0.60, 0.60,
-0.77, 0.56, 0.79, 0.68, 0.70). Eight later rounds of 80 letters each (`b15`, `b17` to
-`b23`: professions and voices, anxious status inquiries and refusals, casual messages, long
-formal letters in world Englishes, clean letters from jobs full of trigger words, long
-letters with one buried slip, messy pasted text with quoted replies, the edges of
-presumption, flattery and gratitude, machine-written letters, greetings and surface forms,
-internal candidates and panels, and short letters whose one violation is a fresh idiom)
-scored 0.76, 0.90, 0.88, 0.81, 0.84, 0.94, 0.95 and 0.64 blind (0.91 and 0.36: invented
-idioms are what a phrase rubric misses). A ninth (`b24`) scored 0.87 on idioms and metaphors
-and 0.98 on letters in the style of the development corpus; a tenth (`b25`) 0.44 on
-violations written to slip past keyword lists (irony, rhetorical questions, second-hand
-praise, hardship told as a story) and 1.00 on development-corpus style; an eleventh (`b26`,
-an adviser's week of realistic letters, and status inquiries and refusals in the corpus
-style) 1.00 and 1.00; a twelfth (`b27`, sincere-sounding flattery and pleading; fresh
-presumption, gushing and surplus thanks) 0.89 and 0.98; a thirteenth (`b28`, hurried phone
-and second-language letters; panel thank-yous in the corpus style) 0.94 and 0.92; a
-fourteenth (`b29`, corpus style; the hardest clean letters) 0.99 and 0.66; a fifteenth
-(`b30a`, a test-set-like mix) 0.92; a sixteenth (`b31`, two more such mixes) 0.94 and 0.95; a seventeenth (`b32`) 0.91
-and 0.98; an eighteenth (`b33a`) 0.97. Two early labels that
-counted "cheers for" as thanks were relabelled: the definition's list of counted forms
-leaves it out. These thresholds guard against
-regressions, not against unseen wording. Keep them a small margin below the reached scores
-(1.0 on every rule when written).
+0.77, 0.56, 0.79, 0.68, 0.70). Later rounds came in 40-letter batches (blind macro-F1 before
+tuning; b15 to b22 are the two batches of a round together):
+
+- `b15`: professions and voices 0.76; `b17`: anxious inquiries and refusals 0.90; `b18`:
+  casual messages and formal world Englishes 0.88; `b19`: trigger-word traps 0.81; `b20`:
+  long letters with one slip, messy pasted text 0.84; `b21`: edges of presumption, flattery
+  and gratitude 0.94; `b22`: machine-written letters, surface forms 0.95.
+- Written to slip past keyword lists (invented idioms, irony, rhetorical questions,
+  second-hand praise, hardship told as a story): `b23b` 0.36, `b24a` 0.87, `b25a` 0.44,
+  `b27a` 0.89, `b29b` (the hardest clean letters) 0.66. This is what a phrase rubric misses.
+- In the development corpus's style, or realistic test-set-like mixes: `b23a` 0.91, `b24b`
+  0.98, `b25b` 1.00, `b26` 1.00 and 1.00, `b27b` 0.98, `b28` 0.94 and 0.92, `b29a` 0.99,
+  `b30a` 0.92, `b31` 0.94 and 0.95, `b32` 0.91 and 0.98, `b33a` 0.97, `b34` 1.00 and 0.98.
+
+Two early labels that counted "cheers for" as thanks were relabelled: the definition's list
+of counted forms leaves it out. These thresholds guard against regressions, not against
+unseen wording; keep them a small margin below the reached scores.
 """
 
 from __future__ import annotations

@@ -160,7 +160,8 @@ def shouting(spec: DetectorSpec) -> Detector:
                 word = match.group().lower()
                 if word in allowed or word in names or not _is_shouted_word(word, shouted) or _in_slot(original, *match.span()):
                     continue
-                if original.startswith(" /", match.end()):  # an HTTP verb before a path: GET /orders
+                after = original[match.end() : match.end() + 2]
+                if after == " /" or (after[:1] == " " and after[1:].isdigit()):  # GET /orders, IS 1343, BS 7671
                     continue
                 hits.append(_norm_span(doc, match.span()))
         return hits
