@@ -96,25 +96,34 @@ def _fold_char(char: str) -> str:
     return char
 
 
+def _splice(norm: str, base: "list[int] | range", edits: list[tuple[int, int, str, list[int]]]) -> tuple[str, list[int]]:
+    """Replace ``norm[start:end]`` by ``text`` for each edit (in order), keeping the map from
+    normalised offsets to the original text (``origins``: one original offset per new char)."""
+    pieces: list[str] = []
+    mapping: list[int] = []
+    pos = 0
+    for start, end, text, origins in edits:
+        pieces.append(norm[pos:start])
+        mapping.extend(base[pos:start])
+        pieces.append(text)
+        mapping.extend(origins)
+        pos = end
+    pieces.append(norm[pos:])
+    mapping.extend(base[pos:])
+    return "".join(pieces), mapping
+
+
 def _join_spaced(norm: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
     """Join letter-spaced fragments ("th a nk", "t-h-a-n-k") that spell a watched word."""
     joins = [join for match in _SPACED_WORD.finditer(norm) for join in _watched_runs(norm, match)]
     if not joins:
         return norm, origin
     base = origin if origin is not None else range(len(norm))
-    pieces: list[str] = []
-    mapping: list[int] = []
-    pos = 0
-    for start, end, fragments in joins:
-        pieces.append(norm[pos:start])
-        mapping.extend(base[pos:start])
-        for f_start, f_end in fragments:
-            pieces.append(norm[f_start:f_end])
-            mapping.extend(base[f_start:f_end])
-        pos = end
-    pieces.append(norm[pos:])
-    mapping.extend(base[pos:])
-    return "".join(pieces), mapping
+    edits = [
+        (start, end, "".join(norm[a:b] for a, b in fragments), [i for a, b in fragments for i in base[a:b]])
+        for start, end, fragments in joins
+    ]
+    return _splice(norm, base, edits)
 
 
 # Phone spelling, read as the words it stands for ("if i dont hear from u by tonight"), so
@@ -133,20 +142,12 @@ def _expand_textspeak(norm: str, origin: list[int] | None) -> tuple[str, list[in
     if not matches:
         return norm, origin
     base = origin if origin is not None else range(len(norm))
-    pieces: list[str] = []
-    mapping: list[int] = []
-    pos = 0
+    edits = []
     for match in matches:
         start, end = match.span()
         word = _TEXTSPEAK_WORDS[match.group()]
-        pieces.append(norm[pos:start])
-        mapping.extend(base[pos:start])
-        pieces.append(word)
-        mapping.extend(base[start + min(i, end - start - 1)] for i in range(len(word)))
-        pos = end
-    pieces.append(norm[pos:])
-    mapping.extend(base[pos:])
-    return "".join(pieces), mapping
+        edits.append((start, end, word, [base[start + min(i, end - start - 1)] for i in range(len(word))]))
+    return _splice(norm, base, edits)
 
 
 def _watched_runs(norm: str, match: re.Match[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
