@@ -60,6 +60,18 @@ def test_phone_shorthand_is_read_as_the_words_it_stands_for() -> None:
     assert check(calm).passed
 
 
+def test_names_from_the_notes_are_never_findings() -> None:
+    from letterguard.notes import InterviewNotes
+
+    notes = InterviewNotes.model_validate(
+        {"candidate": {"name": "Sam Lee"}, "company": "Amazing Grace Ltd", "position": "AEEE",
+         "interviewers": [{"name": "Ann Roe"}]}
+    )
+    text = "Dear Ms. Roe,\n\nThank you for meeting me about the AEEE role at Amazing Grace Ltd.\n\nKind regards,\nSam Lee"
+    assert check(text, notes=notes).passed
+    assert not check(text).passed  # without notes the words are judged as written
+
+
 def test_signoff_counts_as_thanks() -> None:
     text = "Dear Ms. Lee,\n\nThank you for the interview. I am grateful for the tour.\n\nThank you,\nSam"
     assert "thanks_limit" in check(text).rules_broken()

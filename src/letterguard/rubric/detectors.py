@@ -128,7 +128,7 @@ def phrases(spec: DetectorSpec) -> Detector:
     pattern, exclude, unless = _union(spec.patterns), _union(spec.exclude), _union(spec.unless)
 
     def run(doc: Document, ctx: Context) -> list[Hit]:
-        return _matches(doc, spec, pattern, exclude, unless) if pattern else []
+        return _outside_names(doc, ctx, _matches(doc, spec, pattern, exclude, unless)) if pattern else []
 
     return run
 
@@ -139,7 +139,7 @@ def count(spec: DetectorSpec) -> Detector:
     limit = spec.max or 0
 
     def run(doc: Document, ctx: Context) -> list[Hit]:
-        hits = _matches(doc, spec, pattern, exclude, unless, floor=limit) if pattern else []
+        hits = _outside_names(doc, ctx, _matches(doc, spec, pattern, exclude, unless, floor=limit)) if pattern else []
         return hits[limit:] if len(hits) > limit else []
 
     return run
@@ -167,6 +167,26 @@ def shouting(spec: DetectorSpec) -> Detector:
         return hits
 
     return run
+
+
+def _outside_names(doc: Document, ctx: Context, hits: list[Hit]) -> list[Hit]:
+    """Drop hits that lie inside a name from the notes: a company called "Best Buy" or
+    "Yahoo!", or a role called "AEEE", is what the letter must say, not a finding."""
+    if ctx.notes is None or not hits:
+        return hits
+    spans = _name_spans(doc, ctx.notes)
+    return [hit for hit in hits if not any(start <= hit[0] and hit[1] <= end for start, end in spans)] if spans else hits
+
+
+def _name_spans(doc: Document, notes: InterviewNotes) -> list[tuple[int, int]]:
+    people = [notes.candidate.name, *(p.name for p in notes.interviewers), *(p.address_as or "" for p in notes.interviewers)]
+    spans = []
+    for name in {fold(n).strip() for n in (notes.company, notes.position, *people) if n and n.strip()}:
+        start = doc.norm.find(name)
+        while start != -1:
+            spans.append((start, start + len(name)))
+            start = doc.norm.find(name, start + 1)
+    return spans
 
 
 def _proper_names(notes: InterviewNotes | None) -> set[str]:
