@@ -21,7 +21,7 @@ tuning; b15 to b22 are the two batches of a round together):
   `b27a` 0.89, `b29b` (the hardest clean letters) 0.66. This is what a phrase rubric misses.
 - In the development corpus's style, or realistic test-set-like mixes: `b23a` 0.91, `b24b`
   0.98, `b25b` 1.00, `b26` 1.00 and 1.00, `b27b` 0.98, `b28` 0.94 and 0.92, `b29a` 0.99,
-  `b30a` 0.92, `b31` 0.94 and 0.95, `b32` 0.91 and 0.98, `b33a` 0.97, `b34` 1.00 and 0.98, `b35` 0.98 and 1.00.
+  `b30a` 0.92, `b31` 0.94 and 0.95, `b32` 0.91 and 0.98, `b33a` 0.97, `b34` 1.00 and 0.98, `b35` 0.98 and 1.00, `b36` 1.00 and 1.00.
 
 Two early labels that counted "cheers for" as thanks were relabelled: the definition's list
 of counted forms leaves it out. These thresholds guard against regressions, not against
